@@ -1,7 +1,11 @@
 """The ``themes`` command line: parse options, call one library function, format its result."""
 
+import contextlib
 import functools
+import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -9,6 +13,13 @@ from .errors import ThemeError
 from .reading import iter_input_paths, read_reports
 from .records import write_records
 from .units import DEFAULT_MAX_CHARS, split_units
+
+#: The shipped model; THEMES_MODEL overrides it.
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
+
+
+def default_model_path():
+    return Path(os.environ.get("THEMES_MODEL") or DEFAULT_MODEL)
 
 
 class _Batch:
@@ -41,21 +52,15 @@ def _friendly(func):
     return wrapper
 
 
+@contextlib.contextmanager
 def _progress(items, quiet, label):
-    """Show a progress bar on stderr for more than one item, unless quiet."""
+    """Yield ``items``, advancing a progress bar on stderr as they are consumed (unless quiet)."""
     items = list(items)
     if quiet or len(items) < 2:
-        return items
-    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True)
-
-
-def _with_progress(iterable_factory, paths, quiet, label):
-    bar = _progress(paths, quiet, label)
-    if isinstance(bar, list):
-        yield from iterable_factory(bar)
+        yield items
         return
-    with bar as items:
-        yield from iterable_factory(items)
+    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,14 +96,232 @@ def split(inputs, output, max_chars, quiet):
     batch = _Batch()
     paths = list(iter_input_paths(inputs))
 
-    def units(items):
-        for doc in read_reports(items, on_error=batch):
-            for unit in split_units(doc, max_chars=max_chars):
-                yield unit.to_dict()
-
-    count = write_records(_with_progress(units, paths, quiet, "splitting"), output)
+    with _progress(paths, quiet, "splitting") as items:
+        units = (unit.to_dict() for doc in read_reports(items, on_error=batch)
+                 for unit in split_units(doc, max_chars=max_chars))
+        count = write_records(units, output)
     if not quiet:
         click.echo(f"{count} units", err=True)
+    batch.finish()
+
+
+@main.group()
+def labels():
+    """Check and summarise labelled units (JSONL or CSV).
+
+    \b
+    Example:
+      themes labels check labels/seeds.jsonl
+      themes labels stats labels/
+    """
+
+
+@labels.command("check")
+@click.argument("files", nargs=-1, required=True)
+@_friendly
+def labels_check(files):
+    """Validate label files: every problem is listed with file and line.
+
+    Checks for malformed lines, missing fields, unknown themes, primary missing
+    from themes, empty texts, duplicate ids and duplicate texts with conflicting
+    labels. Exit code 1 if anything is wrong.
+
+    \b
+    Example:
+      themes labels check labels/seeds.jsonl my_labels.csv
+    """
+    from .labels import check_labels
+    records, problems = check_labels(files)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(records)} labelled units")
+
+
+@labels.command("stats")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_friendly
+def labels_stats(files, as_json):
+    """Counts of labelled units per theme and per report.
+
+    \b
+    Example:
+      themes labels stats labels/seeds.jsonl
+    """
+    from . import LABELS, THEMES
+    from .labels import label_stats, load_labels
+    stats = label_stats(load_labels(files))
+    if as_json:
+        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{stats['units']} units")
+    click.echo(f"{'theme':<12}{'primary':>8}{'in themes':>10}")
+    for label in LABELS:
+        mentioned = stats["themes"][label] if label in THEMES else ""
+        click.echo(f"{label:<12}{stats['primary'][label]:>8}{mentioned:>10}")
+    click.echo(f"\n{'report':<28}" + "".join(f"{label[:5]:>7}" for label in LABELS) + f"{'total':>7}")
+    for report, counts in stats["reports"].items():
+        click.echo(f"{report[:27]:<28}" + "".join(f"{counts[l]:>7}" for l in LABELS) + f"{sum(counts.values()):>7}")
+
+
+@main.command()
+@click.option("--labels", "labels_", multiple=True, required=True,
+              help="Labelled units: a JSONL/CSV file or a directory of them (repeatable).")
+@click.option("--corpus", multiple=True, help="Unlabelled reports (file or directory) to train word vectors on.")
+@click.option("--embeddings", type=click.Path(), help="Word vectors made by 'themes embed' (instead of --corpus).")
+@click.option("--exclude-reports", multiple=True,
+              help="Report id, or labels file whose reports, to leave out of --corpus (repeatable).")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
+@click.option("--no-cv", is_flag=True, help="Skip leave-one-report-out cross-validation.")
+@click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_friendly
+def train(labels_, corpus, embeddings, exclude_reports, seed, config, no_cv, output, quiet):
+    """Train a model on labelled units and save it as a directory.
+
+    Prints the leave-one-report-out cross-validated scores when done.
+
+    \b
+    Example:
+      themes train --labels labels/seeds.jsonl -o models/mine
+      themes train --labels labels/ --embeddings emb/ --seed 1 -o models/mine
+    """
+    from .evaluation import format_metrics
+    from .training import train as train_model
+    batch = _Batch()
+    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    meta = train_model(labels_, output, corpus=list(corpus), embeddings=embeddings,
+                       exclude_reports=exclude_reports, seed=seed, config=config, cv=not no_cv,
+                       on_error=batch, progress=say)
+    click.echo(f"saved model to {output} ({meta['training']['units']} units from "
+               f"{meta['training']['reports']} reports)")
+    if "cross_validation" in meta["metrics"]:
+        click.echo(format_metrics(meta["metrics"]["cross_validation"],
+                                  "cross-validated, leave one report out:"))
+    batch.finish()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-m", "--model", "model_dir", type=click.Path(), default=None,
+              help="Model directory (default: the shipped models/default).")
+@click.option("-o", "--output", default=None, help="Output file (.jsonl or .csv); default: JSONL on stdout.")
+@click.option("--top-terms", default=5, show_default=True, help="Terms listed per unit as the reason for its label.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@_friendly
+def predict(inputs, model_dir, output, top_terms, quiet):
+    """Label every paragraph of reports with its policy themes.
+
+    INPUTS are report files or directories (split as in 'themes split'), - for
+    stdin, or .jsonl/.csv files of pre-split units with a 'text' field.
+    A per-report summary (share of units per theme) is printed to stderr.
+
+    \b
+    Example:
+      themes predict seeds/ -o predictions.csv
+      themes predict 江苏省2020.txt -m models/default --top-terms 3
+    """
+    from .prediction import predict as predict_units
+    from .reporting import ShareSummary
+    from .store import load_model
+    model, _ = load_model(model_dir or default_model_path())
+    batch = _Batch()
+    summary = ShareSummary()
+    paths = list(_expand_inputs(inputs))
+
+    with _progress(paths, quiet, "predicting") as items:
+        predictions = predict_units(items, model, top_terms=top_terms, on_error=batch)
+        count = write_records(map(summary.add, predictions), output)
+    if not quiet:
+        click.echo(summary.table(), err=True)
+        click.echo(f"{count} units labelled", err=True)
+    batch.finish()
+
+
+def _expand_inputs(inputs):
+    from .prediction import is_units_file
+    for item in inputs:
+        if is_units_file(item):
+            yield item
+        else:
+            yield from iter_input_paths([item])
+
+
+@main.command()
+@click.option("-m", "--model", "model_dir", type=click.Path(), default=None,
+              help="Model directory to score (default: the shipped model).")
+@click.option("--labels", "labels_", multiple=True, required=True, help="Labelled units (JSONL/CSV; repeatable).")
+@click.option("--cv", is_flag=True, help="Cross-validate training itself on --labels, grouped by report.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (with --cv).")
+@click.option("--config", type=click.Path(), help="TOML/JSON model parameters (with --cv).")
+@click.option("--embeddings", type=click.Path(), help="Word vectors from 'themes embed' (with --cv).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@_friendly
+def evaluate(model_dir, labels_, cv, seed, config, embeddings, as_json):
+    """Score a model on labelled units, or cross-validate training with --cv.
+
+    Prints accuracy, macro- and micro-F1 of the primary label, per-theme
+    precision/recall/F1/support, the confusion matrix and set-F1 of themes.
+
+    \b
+    Example:
+      themes evaluate -m models/default --labels ../shared/devset/devset.jsonl
+      themes evaluate --cv --labels labels/seeds.jsonl --json
+    """
+    from .evaluation import cross_validate, evaluate_model, format_metrics
+    from .labels import label_files, load_labels
+    records = load_labels(label_files(labels_))
+    if cv:
+        from .embeddings import load_vectors
+        from .training import DEFAULT_PARAMS, read_config
+        params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
+        vectors = load_vectors(embeddings)[0] if embeddings else None
+        metrics, _ = cross_validate(records, params, vectors=vectors)
+        title = "cross-validated, grouped by report:"
+    else:
+        from .store import load_model
+        model, _ = load_model(model_dir or default_model_path())
+        metrics, _ = evaluate_model(model, records)
+        title = f"model {model_dir or default_model_path()} on {', '.join(labels_)}:"
+    click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(metrics, title))
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(), help="Directory to write the vectors to.")
+@click.option("--exclude-reports", multiple=True,
+              help="Report id, or labels file whose reports, to leave out (repeatable).")
+@click.option("--seed", default=0, show_default=True, help="Random seed (training is single-threaded).")
+@click.option("--vector-size", default=100, show_default=True)
+@click.option("--epochs", default=10, show_default=True)
+@click.option("--min-count", default=2, show_default=True)
+@click.option("--max-vocab", default=60000, show_default=True, help="Keep at most this many words.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_friendly
+def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count, max_vocab, quiet):
+    """Train word2vec vectors on a corpus of reports, streamed from disk.
+
+    \b
+    Example:
+      themes embed ../shared/corpus --exclude-reports ../shared/devset/devset.jsonl -o emb/
+    """
+    from .embeddings import embed_corpus, save_vectors
+    from .training import read_report_ids
+    batch = _Batch()
+    paths = list(iter_input_paths(corpus))
+    say = (lambda *a: None) if quiet else (lambda message: click.echo(message, err=True))
+    params = {"vector_size": vector_size, "epochs": epochs, "min_count": min_count, "max_vocab": max_vocab}
+    with _progress(paths, quiet, "tokenising") as items:
+        wv, meta = embed_corpus(items, read_report_ids(exclude_reports), seed=seed, params=params,
+                                on_error=batch, epoch_progress=lambda e: say(f"epoch {e}/{epochs}"))
+    save_vectors(wv, output, {**meta, "corpus": list(corpus)})
+    stats = meta["corpus_stats"]
+    click.echo(f"saved {len(wv.index_to_key)} word vectors to {output} "
+               f"({stats['reports']} reports, {stats['tokens']} tokens)")
     batch.finish()
 
 

@@ -1,0 +1,238 @@
+"""Word vectors (gensim word2vec): train from streamed reports, save and load safely.
+
+Vectors are stored in the word2vec binary format with a ``meta.json``; loading
+them parses numbers and words only, never pickled objects.
+"""
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+VECTORS_FILE = "vectors.bin"
+META_FILE = "meta.json"
+
+#: word2vec settings; workers=1 makes training reproducible for a given seed.
+DEFAULT_W2V = {"vector_size": 100, "window": 5, "min_count": 2, "sg": 1, "negative": 5,
+               "epochs": 10, "sample": 1e-3, "max_vocab": 60000}
+
+
+class TokenStream:
+    """A re-iterable stream of token lists (gensim iterates once per epoch).
+
+    Parameters
+    ----------
+    factory : callable
+        Returns a fresh iterator of token lists each time it is called, so that
+        nothing is held in memory between passes.
+    """
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def __iter__(self):
+        return iter(self.factory())
+
+
+def train_word2vec(sentences, seed=0, progress=None, **params):
+    """Train word2vec on an iterable of token lists.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str
+        Re-iterable (e.g. :class:`TokenStream`); streamed, never held whole.
+    seed : int
+        Random seed; training is single-threaded so the result is reproducible.
+    progress : callable, optional
+        Called with the epoch number after each epoch.
+    **params
+        Overrides of :data:`DEFAULT_W2V`.
+
+    Returns
+    -------
+    gensim.models.KeyedVectors
+        Vectors of the kept vocabulary (at most ``max_vocab`` most frequent words).
+    """
+    from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    settings = {**DEFAULT_W2V, **params}
+    max_vocab = settings.pop("max_vocab")
+    epochs = settings.pop("epochs")
+
+    class _Epochs(CallbackAny2Vec):
+        def __init__(self):
+            self.epoch = 0
+
+        def on_epoch_end(self, model):
+            self.epoch += 1
+            if progress:
+                progress(self.epoch)
+
+    model = Word2Vec(vector_size=settings["vector_size"], window=settings["window"],
+                     min_count=settings["min_count"], sg=settings["sg"], negative=settings["negative"],
+                     sample=settings["sample"], max_final_vocab=max_vocab, workers=1, seed=seed)
+    model.build_vocab(sentences)
+    if not model.wv.index_to_key:
+        raise ValueError("no word occurs often enough to train word vectors")
+    model.train(sentences, total_examples=model.corpus_count, epochs=epochs, callbacks=[_Epochs()])
+    return model.wv
+
+
+def save_vectors(wv, path, meta):
+    """Save vectors (word2vec binary format) and ``meta.json`` into directory ``path``, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        write_vectors(wv, tmp / VECTORS_FILE)
+        meta = {**meta, "vocabulary_size": len(wv.index_to_key), "vector_size": wv.vector_size,
+                "sha256": file_sha256(tmp / VECTORS_FILE)}
+        (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def write_vectors(wv, file):
+    wv.save_word2vec_format(str(file), binary=True)
+
+
+def read_vectors(file, source=None):
+    """Read a word2vec binary file into KeyedVectors; errors name the file."""
+    from gensim.models import KeyedVectors
+    try:
+        return KeyedVectors.load_word2vec_format(str(file), binary=True)
+    except FileNotFoundError:
+        raise ModelError(source or file, f"missing {Path(file).name}") from None
+    except Exception as exc:  # gensim raises ValueError/EOFError/UnicodeDecodeError on bad files
+        raise ModelError(source or file, f"corrupt word vectors ({type(exc).__name__})") from None
+
+
+def load_vectors(path):
+    """Load vectors saved by :func:`save_vectors`; returns ``(KeyedVectors, meta)``."""
+    path = Path(path)
+    if not (path / META_FILE).is_file():
+        raise ModelError(path, "not an embeddings directory (no meta.json)")
+    try:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(path / META_FILE, f"corrupt JSON ({exc})") from None
+    if meta.get("sha256") and file_sha256(path / VECTORS_FILE) != meta["sha256"]:
+        raise ModelError(path / VECTORS_FILE, "checksum does not match meta.json (modified or truncated)")
+    return read_vectors(path / VECTORS_FILE, path), meta
+
+
+def file_sha256(file):
+    digest = hashlib.sha256()
+    try:
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        raise ModelError(file, "missing file") from None
+    return digest.hexdigest()
+
+
+def document_vectors(token_lists, wv, weights=None):
+    """Weighted mean word vector of each document, L2-normalised.
+
+    Words without a vector are skipped; a document with none gets a zero vector.
+
+    Parameters
+    ----------
+    token_lists : list of list of str
+    wv : gensim.models.KeyedVectors
+    weights : dict, optional
+        Word → weight (e.g. IDF); missing words weigh 1.
+    """
+    out = np.zeros((len(token_lists), wv.vector_size), dtype=np.float64)
+    index = wv.key_to_index
+    for row, tokens in enumerate(token_lists):
+        ids = [index[t] for t in tokens if t in index]
+        if not ids:
+            continue
+        vecs = wv.vectors[ids].astype(np.float64)
+        w = np.array([weights.get(t, 1.0) for t in tokens if t in index]) if weights else np.ones(len(ids))
+        mean = w @ vecs / w.sum()
+        norm = np.linalg.norm(mean)
+        out[row] = mean / norm if norm else mean
+    return out
+
+
+def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None, progress=None):
+    """Split and tokenise reports into a token file (one unit per line, tokens space-separated).
+
+    word2vec reads the corpus once per epoch; tokenising once into a file and
+    streaming it keeps memory flat whatever the corpus size.
+
+    Returns
+    -------
+    dict
+        Counts: reports, units, tokens, characters, and excluded reports.
+    """
+    from .reading import read_reports
+    from .tokenize import default_tokenizer
+    from .units import split_units
+
+    tokenizer = tokenizer or default_tokenizer()
+    exclude = set(exclude_reports)
+    stats = {"reports": 0, "units": 0, "tokens": 0, "characters": 0, "excluded_reports": 0}
+    with open(out_file, "w", encoding="utf-8") as fh:
+        for doc in read_reports(inputs, on_error=on_error):
+            if progress:
+                progress(doc)
+            if doc.id in exclude:
+                stats["excluded_reports"] += 1
+                continue
+            stats["reports"] += 1
+            for unit in split_units(doc):
+                tokens = tokenizer(unit.text)
+                if tokens:
+                    fh.write(" ".join(tokens) + "\n")
+                    stats["units"] += 1
+                    stats["tokens"] += len(tokens)
+                    stats["characters"] += len(unit.text)
+    return stats
+
+
+def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None, progress=None,
+                 epoch_progress=None):
+    """Train word vectors on report files, streamed from disk.
+
+    Parameters
+    ----------
+    inputs : list of str or Path
+        Report files or directories.
+    exclude_reports : iterable of str
+        Report ids to leave out (e.g. those of an evaluation set).
+    seed : int
+    params : dict, optional
+        Overrides of :data:`DEFAULT_W2V`.
+
+    Returns
+    -------
+    (KeyedVectors, dict)
+        The vectors and their provenance (counts, parameters, seed), for ``meta.json``.
+    """
+    from gensim.models.word2vec import LineSentence
+
+    settings = {**DEFAULT_W2V, **(params or {})}
+    with tempfile.TemporaryDirectory(prefix="themes-embed-") as tmp:
+        token_file = Path(tmp) / "tokens.txt"
+        stats = tokenize_corpus(inputs, token_file, exclude_reports, on_error=on_error, progress=progress)
+        if not stats["units"]:
+            raise ValueError("the corpus has no text to train word vectors on")
+        wv = train_word2vec(LineSentence(str(token_file), max_sentence_length=100000), seed=seed,
+                            progress=epoch_progress, **settings)
+    meta = {"kind": "word2vec", "corpus_stats": stats,
+            "excluded_report_ids": sorted(set(exclude_reports)), "params": settings, "seed": seed}
+    return wv, meta

@@ -1,0 +1,111 @@
+"""Scores of a model on labelled units, and cross-validation grouped by report."""
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+from . import LABELS
+from .model import ThemeClassifier, group_splitter, set_f1
+
+
+def score(gold, predicted, gold_themes=None, predicted_themes=None):
+    """Accuracy, macro/micro-F1, per-label P/R/F1/support, confusion matrix and set-F1.
+
+    Parameters
+    ----------
+    gold, predicted : list of str
+        Primary labels.
+    gold_themes, predicted_themes : list of list of str, optional
+        Theme sets, for set-F1 (mean per-unit F1 of the sets).
+
+    Returns
+    -------
+    dict
+        JSON-ready metrics; F1 averages run over all six labels.
+    """
+    labels = list(LABELS)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0)
+    metrics = {
+        "units": len(gold),
+        "accuracy": float(np.mean(np.asarray(gold) == np.asarray(predicted))) if len(gold) else 0.0,
+        "macro_f1": float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        "micro_f1": float(f1_score(gold, predicted, labels=labels, average="micro", zero_division=0)),
+        "per_label": {label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                      for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
+        "confusion": {"labels": labels,
+                      "matrix": confusion_matrix(gold, predicted, labels=labels).tolist()},
+    }
+    if gold_themes is not None and predicted_themes is not None:
+        metrics["set_f1"] = set_f1(gold_themes, predicted_themes)
+    return metrics
+
+
+def bootstrap_macro_f1(gold, predicted, n=1000, seed=0):
+    """95% bootstrap interval of macro-F1 (units resampled with replacement)."""
+    gold, predicted = np.asarray(gold), np.asarray(predicted)
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n):
+        idx = rng.integers(0, len(gold), len(gold))
+        values.append(f1_score(gold[idx], predicted[idx], labels=list(LABELS), average="macro", zero_division=0))
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def evaluate_model(model, records):
+    """Score a fitted model on labelled records; returns ``(metrics, predictions)``."""
+    predictions = model.analyse([r["text"] for r in records], top_terms=0)
+    metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
+                    [r["themes"] for r in records], [p["themes"] for p in predictions])
+    return metrics, predictions
+
+
+def cross_validate(records, params=None, vectors=None, sentences=None, progress=None):
+    """Cross-validate training itself, holding out whole reports.
+
+    Leave-one-report-out for up to 10 reports, else grouped 5-fold. Every fold
+    trains a fresh model (word vectors included, unless pre-trained ``vectors``
+    are given), so held-out reports are never seen.
+
+    Returns
+    -------
+    (dict, list of dict)
+        Metrics over all held-out units, and each unit's out-of-fold prediction
+        in the order of ``records``.
+    """
+    params = dict(params or {})
+    groups = [r["report"] for r in records]
+    if len(set(groups)) < 2:
+        raise ValueError("cross-validation needs labelled units from at least two reports")
+    texts = [r["text"] for r in records]
+    predictions = [None] * len(records)
+    folds = list(group_splitter(groups).split(texts, groups=groups))
+    for number, (train, test) in enumerate(folds, start=1):
+        model = ThemeClassifier(**params).fit(
+            [texts[i] for i in train], [records[i]["primary"] for i in train],
+            themes=[records[i]["themes"] for i in train], groups=[groups[i] for i in train],
+            vectors=vectors, sentences=sentences)
+        for i, prediction in zip(test, model.analyse([texts[i] for i in test], top_terms=0)):
+            predictions[i] = prediction
+        if progress:
+            progress(number, len(folds))
+    metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
+                    [r["themes"] for r in records], [p["themes"] for p in predictions])
+    metrics["folds"] = len(folds)
+    return metrics, predictions
+
+
+def format_metrics(metrics, title=None):
+    """A plain-text table of metrics for the terminal."""
+    lines = [title] if title else []
+    lines.append(f"units {metrics['units']}  accuracy {metrics['accuracy']:.3f}  "
+                 f"macro-F1 {metrics['macro_f1']:.3f}  micro-F1 {metrics['micro_f1']:.3f}"
+                 + (f"  set-F1 {metrics['set_f1']:.3f}" if "set_f1" in metrics else ""))
+    lines.append(f"{'label':<12}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
+    for label, row in metrics["per_label"].items():
+        lines.append(f"{label:<12}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9d}")
+    labels = metrics["confusion"]["labels"]
+    lines.append("confusion (rows gold, columns predicted): " + " ".join(l[:4] for l in labels))
+    for label, row in zip(labels, metrics["confusion"]["matrix"]):
+        lines.append(f"  {label:<12}" + "".join(f"{v:>5d}" for v in row))
+    return "\n".join(lines)

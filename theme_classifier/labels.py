@@ -1,0 +1,151 @@
+"""Labelled units: loading, validation and statistics (JSONL or CSV).
+
+A labelled unit has ``id``, ``text``, ``primary`` (a theme or ``other``) and
+``themes`` (1–3 themes including ``primary``; empty when ``primary`` is
+``other``); ``report`` is optional and defaults to the part of ``id`` before ``#``.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import LABELS, OTHER, THEMES
+from .errors import InputError
+from .records import iter_records
+
+REQUIRED_FIELDS = ("id", "text", "primary", "themes")
+LABEL_SUFFIXES = (".jsonl", ".csv")
+
+
+@dataclass
+class Problem:
+    """One validation problem: where it is and what is wrong."""
+
+    source: str
+    line: int
+    reason: str
+
+    def __str__(self):
+        return f"{self.source}:{self.line}: {self.reason}"
+
+
+def label_files(paths):
+    """Expand files and directories into label files (``.jsonl``/``.csv``, sorted)."""
+    files = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in LABEL_SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+def _record_problems(record):
+    missing = [f for f in REQUIRED_FIELDS if f not in record]
+    if missing:
+        return [f"missing field(s): {', '.join(missing)}"]
+    problems = []
+    text, primary, themes = record["text"], record["primary"], record["themes"]
+    if not isinstance(text, str) or not text.strip():
+        problems.append("empty text")
+    if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+        return problems + ["themes must be a list of theme names"]
+    if primary not in LABELS:
+        problems.append(f"unknown primary theme {primary!r} (expected one of {', '.join(LABELS)})")
+    unknown = [t for t in themes if t not in THEMES]
+    if unknown:
+        problems.append(f"unknown theme(s) in themes: {', '.join(map(repr, unknown))}")
+    if primary in THEMES and primary not in themes:
+        problems.append(f"primary {primary!r} missing from themes")
+    if primary == OTHER and themes:
+        problems.append("primary 'other' must have no themes")
+    if len(themes) > 3:
+        problems.append(f"{len(themes)} themes (at most 3)")
+    if len(set(themes)) != len(themes):
+        problems.append("repeated theme in themes")
+    return problems
+
+
+def check_labels(paths):
+    """Validate label files and return ``(records, problems)``.
+
+    Reports malformed lines, missing fields, unknown themes, ``primary``
+    missing from ``themes``, empty texts, duplicate ids and duplicate texts
+    with conflicting labels (across all files), each with file and line.
+    """
+    records, problems = [], []
+    seen_ids, seen_texts = {}, {}
+    for path in label_files(paths):
+        try:
+            rows = list(iter_records(path))
+        except InputError as err:
+            problems.append(Problem(str(path), 0, err.problem))
+            continue
+        if not rows:
+            problems.append(Problem(str(path), 0, "no labelled units"))
+        for number, record, problem in rows:
+            where = (str(path), number)
+            if problem:
+                problems.append(Problem(*where, problem))
+                continue
+            found = _record_problems(record)
+            problems.extend(Problem(*where, reason) for reason in found)
+            if found:
+                continue
+            uid = str(record["id"])
+            if uid in seen_ids:
+                problems.append(Problem(*where, f"duplicate id {uid!r} (first at {seen_ids[uid]})"))
+                continue
+            seen_ids[uid] = "{}:{}".format(*where)
+            key = " ".join(record["text"].split())
+            label = (record["primary"], tuple(sorted(record["themes"])))
+            if key in seen_texts and seen_texts[key][0] != label:
+                problems.append(Problem(*where, f"same text as {seen_texts[key][1]} with different labels"))
+                continue
+            seen_texts.setdefault(key, (label, "{}:{}".format(*where)))
+            record = dict(record, id=uid, report=str(record.get("report") or uid.split("#")[0]))
+            records.append(record)
+    return records, problems
+
+
+def load_labels(paths):
+    """Load and validate labelled units; the first problem raises :class:`InputError`.
+
+    Returns
+    -------
+    list of dict
+        Records with ``id``, ``report``, ``text``, ``primary`` and ``themes``.
+    """
+    records, problems = check_labels(paths)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s); run 'themes labels check')" if len(problems) > 1 else ""
+        raise InputError(f"{first.source}:{first.line}" if first.line else first.source, first.reason + more)
+    if not records:
+        raise InputError(", ".join(map(str, paths)), "no labelled units")
+    return records
+
+
+def labels_sha256(records):
+    """A hash of the labelled data (id, text, labels), independent of file format and order."""
+    digest = hashlib.sha256()
+    for record in sorted(records, key=lambda r: r["id"]):
+        digest.update(json.dumps([record["id"], record["text"], record["primary"], sorted(record["themes"])],
+                                 ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def label_stats(records):
+    """Counts per primary label, per theme (any mention) and per report × primary label."""
+    per_report = {}
+    for record in records:
+        per_report.setdefault(record["report"], Counter())[record["primary"]] += 1
+    return {
+        "units": len(records),
+        "primary": {label: sum(r["primary"] == label for r in records) for label in LABELS},
+        "themes": {theme: sum(theme in r["themes"] for r in records) for theme in THEMES},
+        "reports": {report: {label: counts[label] for label in LABELS} for report, counts in sorted(per_report.items())},
+    }

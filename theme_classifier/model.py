@@ -1,0 +1,250 @@
+"""The theme classifier: a scikit-learn estimator over TF-IDF and word2vec features."""
+
+import itertools
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
+
+from . import LABELS, OTHER, THEMES
+from .embeddings import TokenStream, train_word2vec
+from .features import combine, feature_names, make_tfidf, unigram_idf
+from .tokenize import default_tokenizer
+
+#: Most themes a unit is given (codebook: usually 1, at most 3).
+MAX_THEMES = 3
+DEFAULT_THRESHOLD = 0.3
+THRESHOLD_GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
+
+
+def themes_from_scores(scores, threshold):
+    """The set of themes of one unit from its label → probability mapping.
+
+    The primary label is the most probable one; themes are the primary plus
+    every other theme at or above ``threshold`` (at most :data:`MAX_THEMES`).
+    A unit whose primary is ``other`` has no themes.
+    """
+    primary = max(scores, key=scores.get)
+    if primary == OTHER:
+        return primary, []
+    ranked = sorted((t for t in THEMES if t != primary and scores.get(t, 0.0) >= threshold),
+                    key=lambda t: -scores[t])
+    chosen = {primary, *ranked[:MAX_THEMES - 1]}
+    return primary, [t for t in THEMES if t in chosen]
+
+
+def set_f1(gold_sets, predicted_sets):
+    """Mean per-unit F1 between gold and predicted theme sets (two empty sets agree fully)."""
+    total = 0.0
+    for gold, pred in zip(gold_sets, predicted_sets):
+        gold, pred = set(gold), set(pred)
+        if not gold and not pred:
+            total += 1.0
+        elif gold and pred:
+            overlap = len(gold & pred)
+            total += 2 * overlap / (len(gold) + len(pred))
+    return total / max(len(gold_sets), 1)
+
+
+def group_splitter(groups, n_splits=5):
+    """Leave-one-report-out for up to 10 reports, else grouped k-fold."""
+    n_groups = len(set(groups))
+    if n_groups <= 10:
+        return LeaveOneGroupOut()
+    return GroupKFold(n_splits=min(n_splits, n_groups))
+
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Classify paragraph units into the five policy themes and ``other``.
+
+    Features are TF-IDF over jieba word n-grams and an IDF-weighted mean of
+    word2vec vectors; the classifier is a multinomial logistic regression, so
+    every unit gets a probability per label.
+
+    Parameters
+    ----------
+    ngram_range : tuple of int
+        Word n-gram range of the TF-IDF features.
+    min_df : int
+        Minimum number of units a term must occur in.
+    use_tfidf, use_w2v : bool
+        Which feature blocks to use.
+    w2v_weight : float
+        Scale of the word2vec block relative to the (unit-norm) TF-IDF block.
+    w2v_params : dict, optional
+        word2vec settings (see :data:`theme_classifier.embeddings.DEFAULT_W2V`).
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    class_weight : {"balanced", None}
+        Reweight labels inversely to their frequency.
+    threshold : float, optional
+        Probability at which a secondary theme joins ``themes``; ``None``
+        chooses it by cross-validation during :meth:`fit`.
+    seed : int
+        Seed of every random step (word2vec, solver), for reproducible models.
+    tokenizer : Tokenizer, optional
+        Default: the shipped jieba tokenizer.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        Labels, in the column order of :meth:`predict_proba`.
+    tfidf_ : TfidfVectorizer or None
+    wv_ : gensim KeyedVectors or None
+    classifier_ : LogisticRegression
+    threshold_ : float
+    """
+
+    def __init__(self, ngram_range=(1, 2), min_df=1, use_tfidf=True, use_w2v=True, w2v_weight=1.0,
+                 w2v_params=None, C=10.0, class_weight="balanced", threshold=None, seed=0,
+                 tokenizer=None):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.use_tfidf = use_tfidf
+        self.use_w2v = use_w2v
+        self.w2v_weight = w2v_weight
+        self.w2v_params = w2v_params
+        self.C = C
+        self.class_weight = class_weight
+        self.threshold = threshold
+        self.seed = seed
+        self.tokenizer = tokenizer
+
+    # ------------------------------------------------------------ helpers
+    def _tokenize(self, texts):
+        tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+        return [tokenizer(text) for text in texts]
+
+    def _features(self, tokens):
+        idf = unigram_idf(self.tfidf_) if self.tfidf_ is not None else None
+        return combine(tokens, self.tfidf_, self.wv_, self.w2v_weight, idf)
+
+    def _new_classifier(self):
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
+                                  random_state=self.seed)
+
+    def tfidf_params(self):
+        return {"ngram_range": list(self.ngram_range), "min_df": self.min_df}
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, X, y, themes=None, groups=None, vectors=None, sentences=None):
+        """Fit on unit texts ``X`` and primary labels ``y``.
+
+        Parameters
+        ----------
+        X : list of str
+            Unit texts.
+        y : list of str
+            Primary labels (themes or ``other``).
+        themes : list of list of str, optional
+            Gold theme sets, used to choose :attr:`threshold_` by cross-validation.
+        groups : list of str, optional
+            Report of each unit, so that cross-validation holds out whole reports.
+        vectors : KeyedVectors, optional
+            Pre-trained word vectors; otherwise word2vec is trained here.
+        sentences : iterable of list of str, optional
+            Extra unlabelled token lists (re-iterable) for training word2vec.
+
+        Returns
+        -------
+        self
+        """
+        tokens = self._tokenize(X)
+        y = np.asarray(y, dtype=object)
+        unknown = sorted(set(y) - set(LABELS))
+        if unknown:
+            raise ValueError(f"unknown labels: {', '.join(map(str, unknown))}")
+        self.tfidf_ = make_tfidf(**self.tfidf_params()).fit(tokens) if self.use_tfidf else None
+        self.wv_ = None
+        if self.use_w2v:
+            if vectors is not None:
+                self.wv_ = vectors
+            else:
+                stream = TokenStream(lambda: itertools.chain(tokens, sentences or ()))
+                self.wv_ = train_word2vec(stream, seed=self.seed, **(self.w2v_params or {}))
+        features = self._features(tokens)
+        self.classifier_ = self._new_classifier().fit(features, y)
+        self.classes_ = self.classifier_.classes_
+        if self.threshold is not None:
+            self.threshold_ = float(self.threshold)
+        elif themes is not None:
+            self.threshold_ = self._choose_threshold(features, y, themes, groups)
+        else:
+            self.threshold_ = DEFAULT_THRESHOLD
+        return self
+
+    def _choose_threshold(self, features, y, themes, groups):
+        """The secondary-theme threshold with the best cross-validated set-F1."""
+        if groups is not None and len(set(groups)) > 1:
+            splits = group_splitter(list(groups)).split(features, y, groups)
+        else:
+            splits = StratifiedKFold(5, shuffle=True, random_state=self.seed).split(features, y)
+        proba = np.zeros((len(y), len(self.classes_)))
+        for train, test in splits:
+            clf = self._new_classifier().fit(features[train], y[train])
+            columns = [list(self.classes_).index(c) for c in clf.classes_]
+            proba[np.ix_(test, columns)] = clf.predict_proba(features[test])
+        best = max(THRESHOLD_GRID, key=lambda t: (set_f1(themes, [
+            themes_from_scores(dict(zip(self.classes_, row)), t)[1] for row in proba]), -t))
+        return float(best)
+
+    # ------------------------------------------------------------ predict
+    def predict_proba(self, X):
+        """Probability of each label (columns in :attr:`classes_` order) for unit texts ``X``."""
+        return self.classifier_.predict_proba(self._features(self._tokenize(X)))
+
+    def predict(self, X):
+        """Primary label of each unit text."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def analyse(self, X, top_terms=5):
+        """Everything a researcher needs per unit: primary, scores, themes and top terms.
+
+        Parameters
+        ----------
+        X : list of str
+            Unit texts.
+        top_terms : int
+            How many terms that pushed each unit towards its primary label to list.
+
+        Returns
+        -------
+        list of dict
+            ``primary``, ``scores`` (label → probability, in :data:`LABELS` order),
+            ``themes`` and ``top_terms``.
+        """
+        if not len(X):
+            return []
+        tokens = self._tokenize(X)
+        features = self._features(tokens)
+        proba = self.classifier_.predict_proba(features)
+        results = []
+        for row, p in enumerate(proba):
+            scores = {label: 0.0 for label in LABELS}
+            scores.update({c: float(v) for c, v in zip(self.classes_, p)})
+            primary, themes = themes_from_scores(scores, self.threshold_)
+            results.append({"primary": primary,
+                            "scores": {k: round(v, 4) for k, v in scores.items()},
+                            "themes": themes,
+                            "top_terms": self._top_terms(features, row, primary, top_terms)})
+        return results
+
+    def _top_terms(self, features, row, label, k):
+        """Terms whose TF-IDF weight pushed this unit towards ``label`` the most."""
+        if k <= 0 or self.tfidf_ is None:
+            return []
+        if not hasattr(self, "_names"):
+            self._names = feature_names(self.tfidf_)
+            n = len(self._names)
+            coef = self.classifier_.coef_[:, :n]
+            if coef.shape[0] == 1:  # binary problems store one row
+                coef = np.vstack([-coef, coef])
+            self._relative_coef = coef - coef.mean(axis=0)
+        n = len(self._names)
+        tfidf_row = features[row, :n]
+        cols, values = tfidf_row.indices, tfidf_row.data
+        class_index = list(self.classes_).index(label)
+        contribution = values * self._relative_coef[class_index, cols]
+        order = np.argsort(-contribution, kind="stable")[:k]
+        return [self._names[cols[i]] for i in order if contribution[i] > 0]

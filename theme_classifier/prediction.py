@@ -1,0 +1,104 @@
+"""Label every paragraph of reports (or of pre-split units) with a fitted model, streaming."""
+
+from pathlib import Path
+
+from .errors import InputError
+from .reading import iter_input_paths, read_reports
+from .records import iter_records
+from .units import split_units
+
+UNIT_FILE_SUFFIXES = (".jsonl", ".csv")
+_BATCH = 512
+
+
+def is_units_file(path):
+    return str(path).lower().endswith(UNIT_FILE_SUFFIXES)
+
+
+def _units_from_file(path, on_error):
+    """Yield batches of unit dicts from a JSONL/CSV file with a ``text`` field."""
+    batch = []
+    stem = Path(path).stem
+    for number, record, problem in iter_records(path):
+        if problem is None:
+            text = record.get("text")
+            if not isinstance(text, str) or not text.strip():
+                problem = "no text" if "text" in record else "no 'text' field"
+        if problem:
+            on_error(InputError(f"{path}:{number}", problem))
+            continue
+        uid = str(record.get("id") or f"{stem}#{number}")
+        batch.append({"id": uid, "report": str(record.get("report") or uid.split("#")[0]),
+                      "unit": record.get("unit"), "heading": record.get("heading", ""), "text": text})
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _units_from_reports(paths, on_error, max_chars):
+    for doc in read_reports(paths, on_error=on_error):
+        units = split_units(doc, max_chars=max_chars) if max_chars else split_units(doc)
+        if not units:
+            on_error(InputError(doc.source, "no text units (only headings?)"))
+            continue
+        meta = {"region": doc.region, "year": doc.year}
+        yield [{**u.to_dict(), **meta} for u in units]
+
+
+def iter_unit_batches(inputs, on_error, max_chars=None):
+    """Yield lists of unit dicts from report files/directories and units files, in input order."""
+    reports = []
+    for path in _expand(inputs):
+        if is_units_file(path):
+            yield from _units_from_reports(reports, on_error, max_chars)
+            reports = []
+            try:
+                yield from _units_from_file(path, on_error)
+            except InputError as err:
+                on_error(err)
+        else:
+            reports.append(path)
+    yield from _units_from_reports(reports, on_error, max_chars)
+
+
+def _expand(inputs):
+    for item in inputs:
+        if is_units_file(item):
+            yield Path(item)
+        else:
+            yield from iter_input_paths([item])
+
+
+def predict(inputs, model, top_terms=5, on_error=None, max_chars=None):
+    """Label every unit of the inputs.
+
+    Parameters
+    ----------
+    inputs : list of str or Path
+        Report files, directories, ``-``, or ``.jsonl``/``.csv`` files of
+        pre-split units with a ``text`` field (``id`` kept when present).
+    model : ThemeClassifier
+        A fitted model.
+    top_terms : int
+        Terms listed per unit as the reason for its primary label.
+    on_error : callable, optional
+        Receives each :class:`InputError`; bad inputs are skipped. Without it the
+        first error is raised.
+
+    Yields
+    ------
+    dict
+        ``id, report, unit, heading, text, primary, scores, themes, top_terms``
+        (plus ``region``, ``year``, ``line``, ``start``, ``end`` for report files).
+    """
+    def raise_error(err):
+        raise err
+
+    on_error = on_error or raise_error
+    for batch in iter_unit_batches(inputs, on_error, max_chars):
+        for unit, result in zip(batch, model.analyse([u["text"] for u in batch], top_terms=top_terms)):
+            yield {"id": unit["id"], "report": unit["report"], "unit": unit.get("unit"),
+                   "heading": unit.get("heading", ""), "text": unit["text"], **result,
+                   **{k: unit[k] for k in ("region", "year", "line", "start", "end") if k in unit}}
