@@ -96,6 +96,7 @@ def save_vectors(wv, path, meta):
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         if path.exists():
             shutil.rmtree(path)
+        tmp.chmod(0o755)  # mkdtemp creates it private; a model is meant to be shared
         tmp.rename(path)
     finally:
         if tmp.exists():

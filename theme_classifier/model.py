@@ -9,7 +9,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFol
 
 from . import LABELS, OTHER, THEMES
 from .embeddings import TokenStream, train_word2vec
-from .features import combine, feature_names, make_tfidf, unigram_idf
+from .features import combine, feature_names, make_char_tfidf, make_tfidf, unigram_idf
 from .tokenize import default_tokenizer
 
 #: Most themes a unit is given (codebook: usually 1, at most 3).
@@ -68,6 +68,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Word n-gram range of the TF-IDF features.
     min_df : int
         Minimum number of units a term must occur in.
+    char_ngram_range : tuple of int or None
+        Character n-gram range of a second TF-IDF block; ``None`` for none.
     use_tfidf, use_w2v : bool
         Which feature blocks to use.
     w2v_weight : float
@@ -91,16 +93,18 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of str
         Labels, in the column order of :meth:`predict_proba`.
     tfidf_ : TfidfVectorizer or None
+    char_tfidf_ : TfidfVectorizer or None
     wv_ : gensim KeyedVectors or None
     classifier_ : LogisticRegression
     threshold_ : float
     """
 
-    def __init__(self, ngram_range=(1, 2), min_df=1, use_tfidf=True, use_w2v=True, w2v_weight=1.0,
-                 w2v_params=None, C=10.0, class_weight="balanced", threshold=None, seed=0,
-                 tokenizer=None):
+    def __init__(self, ngram_range=(1, 2), min_df=1, char_ngram_range=None, use_tfidf=True,
+                 use_w2v=True, w2v_weight=1.0, w2v_params=None, C=10.0, class_weight="balanced",
+                 threshold=None, seed=0, tokenizer=None):
         self.ngram_range = ngram_range
         self.min_df = min_df
+        self.char_ngram_range = char_ngram_range
         self.use_tfidf = use_tfidf
         self.use_w2v = use_w2v
         self.w2v_weight = w2v_weight
@@ -116,9 +120,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
         return [tokenizer(text) for text in texts]
 
-    def _features(self, tokens):
+    def _features(self, tokens, texts):
         idf = unigram_idf(self.tfidf_) if self.tfidf_ is not None else None
-        return combine(tokens, self.tfidf_, self.wv_, self.w2v_weight, idf)
+        return combine(tokens, texts, self.tfidf_, self.char_tfidf_, self.wv_, self.w2v_weight, idf)
 
     def _new_classifier(self):
         return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
@@ -156,6 +160,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"unknown labels: {', '.join(map(str, unknown))}")
         self.tfidf_ = make_tfidf(**self.tfidf_params()).fit(tokens) if self.use_tfidf else None
+        self.char_tfidf_ = (make_char_tfidf(self.char_ngram_range).fit(X)
+                            if self.char_ngram_range else None)
         self.wv_ = None
         if self.use_w2v:
             if vectors is not None:
@@ -163,7 +169,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             else:
                 stream = TokenStream(lambda: itertools.chain(tokens, sentences or ()))
                 self.wv_ = train_word2vec(stream, seed=self.seed, **(self.w2v_params or {}))
-        features = self._features(tokens)
+        features = self._features(tokens, X)
         self.classifier_ = self._new_classifier().fit(features, y)
         self.classes_ = self.classifier_.classes_
         if self.threshold is not None:
@@ -192,7 +198,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------ predict
     def predict_proba(self, X):
         """Probability of each label (columns in :attr:`classes_` order) for unit texts ``X``."""
-        return self.classifier_.predict_proba(self._features(self._tokenize(X)))
+        return self.classifier_.predict_proba(self._features(self._tokenize(X), X))
 
     def predict(self, X):
         """Primary label of each unit text."""
@@ -216,8 +222,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """
         if not len(X):
             return []
-        tokens = self._tokenize(X)
-        features = self._features(tokens)
+        features = self._features(self._tokenize(X), X)
         proba = self.classifier_.predict_proba(features)
         results = []
         for row, p in enumerate(proba):

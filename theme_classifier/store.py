@@ -28,6 +28,7 @@ FORMAT_VERSION = 1
 META_FILE = "meta.json"
 ARRAYS_FILE = "arrays.npz"
 VOCAB_FILE = "vocabulary.json"
+CHAR_VOCAB_FILE = "char_vocabulary.json"
 VECTORS_FILE = "vectors.bin"
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
@@ -73,12 +74,18 @@ def save_model(model, path, extra_meta=None):
             arrays["idf"] = model.tfidf_.idf_
             (tmp / VOCAB_FILE).write_text(json.dumps(feature_names(model.tfidf_), ensure_ascii=False),
                                           encoding="utf-8")
+        if model.char_tfidf_ is not None:
+            arrays["char_idf"] = model.char_tfidf_.idf_
+            (tmp / CHAR_VOCAB_FILE).write_text(json.dumps(feature_names(model.char_tfidf_), ensure_ascii=False),
+                                               encoding="utf-8")
         np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
         if model.wv_ is not None:
             write_vectors(model.wv_, tmp / VECTORS_FILE)
         files = {f.name: file_sha256(f) for f in sorted(tmp.iterdir())}
         params = {k: v for k, v in model.get_params().items() if k != "tokenizer"}
         params["ngram_range"] = list(params["ngram_range"])
+        if params["char_ngram_range"]:
+            params["char_ngram_range"] = list(params["char_ngram_range"])
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -96,6 +103,7 @@ def save_model(model, path, extra_meta=None):
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         if path.exists():
             shutil.rmtree(path)
+        tmp.chmod(0o755)  # mkdtemp creates it private; a model is meant to be shared
         tmp.rename(path)
     finally:
         if tmp.exists():
@@ -165,12 +173,19 @@ def load_model(path):
         raise ModelError(path / ARRAYS_FILE, f"corrupt arrays ({exc})") from None
     params = dict(meta["params"])
     params["ngram_range"] = tuple(params["ngram_range"])
+    if params.get("char_ngram_range"):
+        params["char_ngram_range"] = tuple(params["char_ngram_range"])
     tokenizer = _load_tokenizer(path, meta)
     model = ThemeClassifier(**params, tokenizer=tokenizer)
     model.tfidf_ = None
     if "idf" in arrays:
         vocabulary = json.loads((path / VOCAB_FILE).read_text(encoding="utf-8"))
         model.tfidf_ = restore_tfidf(model.tfidf_params(), vocabulary, arrays["idf"])
+    model.char_tfidf_ = None
+    if "char_idf" in arrays:
+        vocabulary = json.loads((path / CHAR_VOCAB_FILE).read_text(encoding="utf-8"))
+        model.char_tfidf_ = restore_tfidf({"ngram_range": params["char_ngram_range"]}, vocabulary,
+                                          arrays["char_idf"], char=True)
     model.wv_ = read_vectors(path / VECTORS_FILE, path) if (path / VECTORS_FILE).exists() else None
     classifier = LogisticRegression(**model._new_classifier().get_params())
     classifier.classes_ = np.array(meta["labels"], dtype=object)
