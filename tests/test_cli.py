@@ -141,3 +141,11 @@ def test_default_model_on_the_devset(cli):
     result = cli("evaluate", "--labels", DEVSET, "--json")
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["macro_f1"] > 0.6
+
+
+def test_evaluate_cv_cross_validates_training_by_report(cli, small_labels):
+    result = cli("evaluate", "--cv", "--labels", small_labels, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    metrics = json.loads(result.stdout)
+    assert metrics["folds"] == 4 and metrics["units"] == 214
+    assert 0 < metrics["macro_f1"] <= 1
