@@ -211,9 +211,11 @@ def train(labels_, corpus, embeddings, exclude_reports, seed, config, no_cv, out
               help="Model directory (default: the shipped models/default).")
 @click.option("-o", "--output", default=None, help="Output file (.jsonl or .csv); default: JSONL on stdout.")
 @click.option("--top-terms", default=5, show_default=True, help="Terms listed per unit as the reason for its label.")
+@click.option("--report", "report_dir", type=click.Path(), default=None,
+              help="Also write the theme report (tables, plots, report.html) into this directory.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @_friendly
-def predict(inputs, model_dir, output, top_terms, quiet):
+def predict(inputs, model_dir, output, top_terms, report_dir, quiet):
     """Label every paragraph of reports with its policy themes.
 
     INPUTS are report files or directories (split as in 'themes split'), - for
@@ -224,6 +226,7 @@ def predict(inputs, model_dir, output, top_terms, quiet):
     Example:
       themes predict seeds/ -o predictions.csv
       themes predict 江苏省2020.txt -m models/default --top-terms 3
+      themes predict ../shared/corpus --report out/   # + tables, plots, report.html
     """
     from .prediction import predict as predict_units
     from .reporting import ShareSummary
@@ -232,14 +235,51 @@ def predict(inputs, model_dir, output, top_terms, quiet):
     batch = _Batch()
     summary = ShareSummary()
     paths = list(_expand_inputs(inputs))
-
+    if report_dir and not output:
+        output = str(Path(report_dir) / "predictions.jsonl")
     with _progress(paths, quiet, "predicting") as items:
         predictions = predict_units(items, model, top_terms=top_terms, on_error=batch)
         count = write_records(map(summary.add, predictions), output)
     if not quiet:
         click.echo(summary.table(), err=True)
         click.echo(f"{count} units labelled", err=True)
+    if report_dir and count:
+        _report(output, report_dir, quiet)
     batch.finish()
+
+
+def _report(predictions, out_dir, quiet, title=None):
+    from .reporting import write_report
+    batch = _Batch()
+    result = write_report(predictions, out_dir, title=title or "Policy themes of government work reports",
+                          on_error=batch)
+    if not quiet:
+        click.echo(f"theme report of {result['reports']} reports ({result['units']} units) in {out_dir}:", err=True)
+        for path in result["files"]:
+            click.echo(f"  {path}", err=True)
+    return batch
+
+
+@main.command()
+@click.argument("predictions", type=click.Path())
+@click.option("-o", "--output", "out_dir", default="report", show_default=True, type=click.Path(),
+              help="Directory to write the report into.")
+@click.option("--title", default=None, help="Title of report.html.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not list the files written.")
+@_friendly
+def report(predictions, out_dir, title, quiet):
+    """Theme shares per report: tidy tables, plots and an HTML page.
+
+    PREDICTIONS is the output of 'themes predict' (JSONL or CSV). Writes
+    shares.csv (one row per report x theme), shares_wide.csv (one row per
+    report), stacked bars per report, each theme's share by year (SVG and PNG)
+    and report.html. Shares exclude units labelled other.
+
+    \b
+    Example:
+      themes predict seeds/ -o pred.jsonl && themes report pred.jsonl -o report/
+    """
+    _report(predictions, out_dir, quiet, title).finish()
 
 
 def _expand_inputs(inputs):

@@ -1,26 +1,365 @@
-"""Per-report theme summaries of predictions (shares of units per theme)."""
+"""Theme reports for researchers: attention shares per report, tidy tables, plots and an HTML page.
 
-from collections import Counter
+Everything here reads predictions (the output of ``themes predict``) in two
+streaming passes — counts first, paragraphs for the HTML page second — so that
+thousands of reports never have to fit in memory at once.
+"""
 
-from . import LABELS
+import csv
+import html
+import io
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from . import LABELS, OTHER, THEMES
+from .errors import InputError
+from .reading import parse_metadata
+from .records import atomic_write, iter_records
+
+#: One colour per label, used by every plot and the HTML page.
+COLOURS = {"industry": "#4e79a7", "ecology": "#59a14f", "livelihood": "#f28e2b",
+           "governance": "#b07aa1", "security": "#e15759", "other": "#9d9d9d"}
+#: Above this many reports the per-report bar chart is unreadable and is not drawn.
+MAX_BAR_REPORTS = 80
+#: Above this many regions, the by-year plots show the mean and spread instead of one line each.
+MAX_REGION_LINES = 8
+#: Paragraphs shown in report.html (the page stays usable in a browser); the rest are in the tables.
+DEFAULT_HTML_UNITS = 20000
 
 
 class ShareSummary:
-    """Accumulates, per report, how many units got each primary label (streaming-friendly)."""
+    """Accumulates, per report, units and characters per primary label (streaming).
+
+    Attributes
+    ----------
+    reports : dict
+        Report id → {"region", "year", "units": Counter, "chars": Counter}, in first-seen order.
+    """
 
     def __init__(self):
-        self.counts = {}
+        self.reports = {}
 
     def add(self, prediction):
-        self.counts.setdefault(prediction["report"], Counter())[prediction["primary"]] += 1
+        """Count one prediction; returns it unchanged so it can sit in a pipeline."""
+        report = str(prediction["report"])
+        entry = self.reports.get(report)
+        if entry is None:
+            region, year = prediction.get("region"), prediction.get("year")
+            if region in (None, "") or year in (None, ""):
+                parsed = parse_metadata(report)
+                region = region or parsed[0]
+                year = year or parsed[1]
+            entry = self.reports[report] = {"region": region or "", "year": _as_year(year),
+                                            "units": Counter(), "chars": Counter()}
+        entry["units"][prediction["primary"]] += 1
+        entry["chars"][prediction["primary"]] += len(prediction.get("text") or "")
         return prediction
 
+    def rows(self):
+        """Tidy rows: one per report × theme; shares exclude ``other`` and sum to 1 per report.
+
+        A report whose units are all ``other`` keeps its rows, with zero shares.
+        """
+        rows = []
+        for report, entry in self.reports.items():
+            unit_total = sum(entry["units"][t] for t in THEMES)
+            char_total = sum(entry["chars"][t] for t in THEMES)
+            for theme in THEMES:
+                units, chars = entry["units"][theme], entry["chars"][theme]
+                rows.append({"report": report, "region": entry["region"], "year": entry["year"] or "",
+                             "theme": theme, "units": units, "chars": chars,
+                             "unit_share": round(units / unit_total, 6) if unit_total else 0.0,
+                             "char_share": round(chars / char_total, 6) if char_total else 0.0})
+        return rows
+
+    def wide_rows(self):
+        """One row per report: unit counts and the unit and character share of each theme."""
+        by_report = defaultdict(dict)
+        for row in self.rows():
+            by_report[row["report"]][row["theme"]] = row
+        wide = []
+        for report, entry in self.reports.items():
+            row = {"report": report, "region": entry["region"], "year": entry["year"] or "",
+                   "units": sum(entry["units"].values()), "other_units": entry["units"][OTHER]}
+            row.update({f"{t}_unit_share": by_report[report][t]["unit_share"] for t in THEMES})
+            row.update({f"{t}_char_share": by_report[report][t]["char_share"] for t in THEMES})
+            wide.append(row)
+        return wide
+
     def table(self):
-        """Text table: one row per report, the share of its units per label, and the unit count."""
+        """Text table for the terminal: share of units per label (``other`` included), per report."""
         header = f"{'report':<28}" + "".join(f"{label[:10]:>11}" for label in LABELS) + f"{'units':>7}"
         lines = [header]
-        for report, counts in self.counts.items():
+        for report, entry in self.reports.items():
+            counts = entry["units"]
             total = sum(counts.values())
             lines.append(f"{report[:27]:<28}" + "".join(f"{counts[label] / total:>11.1%}" for label in LABELS)
                          + f"{total:>7d}")
         return "\n".join(lines)
+
+
+def _as_year(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------ tables
+
+def _write_csv(path, rows, fields):
+    def write(fh):
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    atomic_write(path, write)
+
+
+# ------------------------------------------------------------------- plots
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+    try:  # a bundled CJK font, so PNGs show Chinese report names instead of boxes
+        import noto_cjk_sans_otc
+        font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
+    except (ImportError, OSError, RuntimeError):
+        pass
+    plt.rcParams.update({
+        "svg.fonttype": "none",  # SVG keeps text as text: any browser renders the Chinese names
+        "font.family": ["sans-serif"],
+        "font.sans-serif": ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei",
+                            "Microsoft YaHei", "PingFang SC", "DejaVu Sans"],
+        "axes.spines.top": False, "axes.spines.right": False,
+    })
+    return plt
+
+
+def _save(fig, out_dir, stem):
+    files = []
+    for suffix in ("svg", "png"):
+        path = Path(out_dir) / f"{stem}.{suffix}"
+        # No creation date in the files: the same predictions give byte-identical plots.
+        metadata = {"Date": None} if suffix == "svg" else {"Software": None}
+        atomic_write(path, lambda fh: fig.savefig(fh, format=suffix, dpi=150, bbox_inches="tight",
+                                                  metadata=metadata), mode="wb")
+        files.append(path)
+    return files
+
+
+def _report_label(report, entry):
+    """The report id, with its region and year when the id does not already say them."""
+    extra = " ".join(str(v) for v in (entry["region"], entry["year"]) if v and str(v) not in report)
+    return f"{report} ({extra})" if extra else report
+
+
+def plot_report_bars(summary, out_dir, share="unit_share"):
+    """Stacked horizontal bars: each report's share of each theme. Returns the files written."""
+    rows = summary.rows()
+    reports = list(summary.reports)
+    if not reports or len(reports) > MAX_BAR_REPORTS:
+        return []
+    plt = _pyplot()
+    values = {(r["report"], r["theme"]): r[share] for r in rows}
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.35 * len(reports)))
+    left = [0.0] * len(reports)
+    for theme in THEMES:
+        widths = [values[(report, theme)] for report in reports]
+        ax.barh(range(len(reports)), widths, left=left, color=COLOURS[theme], label=theme, height=0.7)
+        left = [a + b for a, b in zip(left, widths)]
+    ax.set_yticks(range(len(reports)), [_report_label(r, summary.reports[r]) for r in reports])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of policy paragraphs (units labelled other excluded)")
+    ax.legend(ncol=5, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
+    files = _save(fig, out_dir, "shares_by_report")
+    plt.close(fig)
+    return files
+
+
+def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
+    """A theme's share by year: one line per region, or the mean and spread when regions are many."""
+    points = defaultdict(dict)  # region -> year -> share
+    for row in summary.rows():
+        if row["theme"] == theme and row["year"] != "":
+            points[row["region"] or "(unknown)"][int(row["year"])] = row[share]
+    years = sorted({year for by_year in points.values() for year in by_year})
+    if len(years) < 2:
+        return []
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    if len(points) <= MAX_REGION_LINES:
+        for region, by_year in sorted(points.items()):
+            xs = sorted(by_year)
+            ax.plot(xs, [by_year[x] for x in xs], marker="o", markersize=3, label=region)
+        ax.legend(frameon=False, fontsize=8, ncol=2)
+    else:
+        import numpy as np
+        means, lows, highs, counts = [], [], [], []
+        for year in years:
+            values = np.array([by_year[year] for by_year in points.values() if year in by_year])
+            means.append(values.mean())
+            lows.append(np.percentile(values, 25))
+            highs.append(np.percentile(values, 75))
+            counts.append(len(values))
+        ax.fill_between(years, lows, highs, color=COLOURS[theme], alpha=0.25,
+                        label="25–75% of regions")
+        ax.plot(years, means, color=COLOURS[theme], marker="o", markersize=3,
+                label=f"mean over regions ({min(counts)}–{max(counts)} per year)")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_xlabel("year of the report")
+    ax.set_ylabel(f"share of {theme} ({share.replace('_', ' ')})")
+    ax.set_title(f"Attention to {theme} in government work reports")
+    ax.set_ylim(bottom=0)
+    files = _save(fig, out_dir, f"by_year_{theme}")
+    plt.close(fig)
+    return files
+
+
+# -------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:70em;
+color:#222;line-height:1.6}
+table{border-collapse:collapse;font-size:.85em}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}
+td:first-child,th:first-child{text-align:left}
+.unit{border-left:6px solid;padding:.2em .6em;margin:.3em 0;background:#fafafa}
+.heading{color:#666;font-size:.8em}.label{font-size:.75em;color:#fff;padding:0 .4em;border-radius:3px}
+.plots svg{max-width:100%;height:auto}
+#filters label{margin-right:1em}
+"""
+
+_JS = """
+function applyFilter(){var on={};document.querySelectorAll('#filters input').forEach(function(b){on[b.value]=b.checked});
+document.querySelectorAll('.unit').forEach(function(u){u.style.display=on[u.dataset.theme]?'':'none'})}
+document.querySelectorAll('#filters input').forEach(function(b){b.addEventListener('change',applyFilter)});
+"""
+
+
+def _esc(value):
+    return html.escape(str(value), quote=True)
+
+
+def _inline_svg(path):
+    text = Path(path).read_text(encoding="utf-8")
+    text = text[text.find("<svg"):]
+    return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+
+
+def write_html(summary, predictions_path, out_dir, plots, title, max_units=DEFAULT_HTML_UNITS):
+    """Write ``report.html``: summary table, plots and every paragraph coloured by its theme.
+
+    Self-contained (inline CSS, SVG and a few lines of JavaScript for the theme
+    filter; nothing fetched), and all report text is escaped.
+    """
+    out = io.StringIO()
+    out.write(f"<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
+              f"<style>{_CSS}</style></head><body>\n<h1>{_esc(title)}</h1>\n")
+    out.write("<h2>Share of policy paragraphs per theme</h2>\n<table><tr><th>report</th><th>region</th>"
+              "<th>year</th><th>units</th>" + "".join(f"<th>{t}</th>" for t in THEMES) + "<th>other units</th></tr>\n")
+    for row in summary.wide_rows():
+        out.write(f"<tr><td>{_esc(row['report'])}</td><td>{_esc(row['region'])}</td><td>{_esc(row['year'])}</td>"
+                  f"<td>{row['units']}</td>" + "".join(f"<td>{row[t + '_unit_share']:.1%}</td>" for t in THEMES)
+                  + f"<td>{row['other_units']}</td></tr>\n")
+    out.write("</table>\n<div class=\"plots\">\n")
+    for svg in plots:
+        out.write(f"<figure>{_inline_svg(svg)}</figure>\n")
+    out.write("</div>\n<h2>Paragraphs</h2>\n<p id=\"filters\">Show: " + "".join(
+        f"<label style=\"color:{COLOURS[l]}\"><input type=\"checkbox\" value=\"{l}\" checked> {l}</label>"
+        for l in LABELS) + "</p>\n<p>Hover over a paragraph for its probabilities and top terms.</p>\n")
+    shown = 0
+    current = None
+    total = sum(sum(e["units"].values()) for e in summary.reports.values())
+    for _, record, problem in iter_records(predictions_path):
+        if problem or shown >= max_units:
+            continue
+        if record["report"] != current:
+            current = record["report"]
+            out.write(f"<h3>{_esc(current)}</h3>\n")
+        scores = record.get("scores")
+        if not isinstance(scores, dict):
+            scores = {label: record.get(f"scores_{label}", "") for label in LABELS}
+        terms = record.get("top_terms") or []
+        if isinstance(terms, str):
+            terms = [t for t in terms.split(";") if t]
+        themes = record.get("themes") or []
+        if isinstance(themes, str):
+            themes = [t for t in themes.split(";") if t]
+        tip = "\n".join(f"{label}: {float(scores.get(label) or 0):.2f}" for label in LABELS)
+        tip += "\ntop terms: " + ", ".join(map(str, terms)) + "\nthemes: " + ", ".join(themes)
+        primary = record.get("primary", OTHER)
+        colour = COLOURS.get(primary, "#999")
+        out.write(f"<div class=\"unit\" data-theme=\"{_esc(primary)}\" style=\"border-color:{colour}\" "
+                  f"title=\"{_esc(tip)}\"><span class=\"label\" style=\"background:{colour}\">{_esc(primary)}</span> "
+                  f"<span class=\"heading\">{_esc(record.get('id', ''))} {_esc(record.get('heading') or '')}</span><br>"
+                  f"{_esc(record.get('text', ''))}</div>\n")
+        shown += 1
+    if shown < total:
+        out.write(f"<p><em>{shown} of {total} paragraphs shown; all are in the predictions file "
+                  f"{_esc(Path(predictions_path).name)}.</em></p>\n")
+    out.write(f"<script>{_JS}</script>\n</body></html>\n")
+    path = Path(out_dir) / "report.html"
+    atomic_write(path, lambda fh: fh.write(out.getvalue()))
+    return path
+
+
+# ------------------------------------------------------------------ driver
+
+def summarise_file(predictions_path, on_error=None):
+    """First pass: a :class:`ShareSummary` of a predictions file (JSONL or CSV)."""
+    summary = ShareSummary()
+    for number, record, problem in iter_records(predictions_path):
+        if problem is None and not all(k in record for k in ("report", "primary")):
+            problem = "not a prediction (needs 'report' and 'primary')"
+        if problem is None and record["primary"] not in LABELS:
+            problem = f"unknown label {record['primary']!r}"
+        if problem:
+            if on_error:
+                on_error(InputError(f"{predictions_path}:{number}", problem))
+            continue
+        summary.add(record)
+    return summary
+
+
+def write_report(predictions_path, out_dir, title="Policy themes of government work reports",
+                 max_html_units=DEFAULT_HTML_UNITS, on_error=None):
+    """Write shares tables, plots and ``report.html`` for a predictions file.
+
+    Parameters
+    ----------
+    predictions_path : str or Path
+        Output of ``themes predict`` (JSONL or CSV).
+    out_dir : str or Path
+        Directory for ``shares.csv``, ``shares_wide.csv``, plots (SVG and PNG) and ``report.html``.
+    max_html_units : int
+        Most paragraphs listed in ``report.html``.
+
+    Returns
+    -------
+    dict
+        Reports and units counted, and the files written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = summarise_file(predictions_path, on_error)
+    if not summary.reports:
+        raise InputError(predictions_path, "no predictions to report on")
+    files = []
+    shares = out_dir / "shares.csv"
+    _write_csv(shares, summary.rows(), ["report", "region", "year", "theme", "units", "chars",
+                                        "unit_share", "char_share"])
+    wide = summary.wide_rows()
+    _write_csv(out_dir / "shares_wide.csv", wide, list(wide[0]))
+    files += [shares, out_dir / "shares_wide.csv"]
+    plots = plot_report_bars(summary, out_dir)
+    for theme in THEMES:
+        plots += plot_theme_by_year(summary, theme, out_dir)
+    files += plots
+    svgs = [p for p in plots if p.suffix == ".svg"]
+    files.append(write_html(summary, predictions_path, out_dir, svgs, title, max_html_units))
+    return {"reports": len(summary.reports),
+            "units": sum(sum(e["units"].values()) for e in summary.reports.values()),
+            "files": [str(f) for f in files]}

@@ -1,0 +1,108 @@
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from theme_classifier import THEMES
+from theme_classifier.reporting import ShareSummary, write_report
+
+
+def prediction(report, primary, text="一段文字。", **extra):
+    scores = {label: 0.0 for label in ("industry", "ecology", "livelihood", "governance", "security", "other")}
+    scores[primary] = 1.0
+    return {"id": f"{report}#1", "report": report, "unit": 1, "heading": "", "text": text, "primary": primary,
+            "scores": scores, "themes": [] if primary == "other" else [primary], "top_terms": ["词"], **extra}
+
+
+def write_predictions(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def read_csv(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_shares_sum_to_one_per_report_and_exclude_other():
+    summary = ShareSummary()
+    for primary, text in [("industry", "甲" * 30), ("industry", "乙" * 10), ("ecology", "丙" * 20),
+                          ("other", "丁" * 99)]:
+        summary.add(prediction("江苏省2020", primary, text))
+    rows = summary.rows()
+    assert [r["theme"] for r in rows] == list(THEMES)
+    assert sum(r["unit_share"] for r in rows) == pytest.approx(1)
+    assert sum(r["char_share"] for r in rows) == pytest.approx(1)
+    industry = rows[0]
+    assert (industry["units"], industry["chars"]) == (2, 40)
+    assert industry["unit_share"] == pytest.approx(2 / 3) and industry["char_share"] == pytest.approx(40 / 60)
+
+
+def test_a_report_with_only_other_is_kept_with_zero_shares():
+    summary = ShareSummary()
+    summary.add(prediction("国务院1954", "other"))
+    summary.add(prediction("江苏省2020", "security"))
+    rows = [r for r in summary.rows() if r["report"] == "国务院1954"]
+    assert len(rows) == 5 and all(r["unit_share"] == 0 and r["char_share"] == 0 for r in rows)
+    wide = {r["report"]: r for r in summary.wide_rows()}
+    assert wide["国务院1954"]["other_units"] == 1 and wide["国务院1954"]["units"] == 1
+
+
+def test_region_and_year_from_the_report_name_or_the_prediction():
+    summary = ShareSummary()
+    summary.add(prediction("江苏省2020", "industry"))
+    summary.add(prediction("000_abc", "industry", region="句容市", year=2024))
+    summary.add(prediction("notes", "industry"))
+    meta = {r["report"]: (r["region"], r["year"]) for r in summary.wide_rows()}
+    assert meta == {"江苏省2020": ("江苏省", 2020), "000_abc": ("句容市", 2024), "notes": ("", "")}
+
+
+def test_write_report_tables_plots_and_html(tmp_path):
+    rows = []
+    for region in ("江苏省", "浙江省"):
+        for year in (2018, 2019, 2020):
+            for primary in ("industry", "ecology", "ecology", "other"):
+                rows.append(prediction(f"{region}{year}", primary))
+    rows.append(prediction("上海市2020", "livelihood", text="<script>alert('x')</script> & “引号”"))
+    predictions = write_predictions(tmp_path / "pred.jsonl", rows)
+    result = write_report(predictions, tmp_path / "out")
+    out = tmp_path / "out"
+    assert result["reports"] == 7 and result["units"] == 25
+    shares = read_csv(out / "shares.csv")
+    assert len(shares) == 7 * 5
+    assert list(shares[0]) == ["report", "region", "year", "theme", "units", "chars", "unit_share", "char_share"]
+    jiangsu_2019 = {r["theme"]: float(r["unit_share"]) for r in shares if r["report"] == "江苏省2019"}
+    assert jiangsu_2019["ecology"] == pytest.approx(2 / 3)
+    assert len(read_csv(out / "shares_wide.csv")) == 7
+    for name in ("shares_by_report", "by_year_ecology", "by_year_industry"):
+        assert (out / f"{name}.png").stat().st_size > 1000
+        svg = (out / f"{name}.svg").read_text(encoding="utf-8")
+        assert "<svg" in svg
+    # SVG keeps text as text, so Chinese report names are searchable and render in any browser
+    assert "江苏省" in (out / "by_year_ecology.svg").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp;" in page
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page) and "<link" not in page  # offline
+    assert page.count('class="unit"') == 25
+
+
+def test_csv_predictions_work_too(tmp_path, cli):
+    path = tmp_path / "pred.csv"
+    path.write_text("id,report,text,primary,themes,scores_industry,scores_other,top_terms\n"
+                    "a#1,江苏省2020,增长。,industry,industry,0.9,0.1,增长\n"
+                    "a#2,江苏省2020,各位代表：,other,,0.1,0.9,\n", encoding="utf-8")
+    result = cli("report", path, "-o", tmp_path / "out", "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    shares = read_csv(tmp_path / "out" / "shares.csv")
+    assert shares[0]["theme"] == "industry" and float(shares[0]["unit_share"]) == 1.0
+
+
+def test_report_on_bad_predictions_fails_cleanly(tmp_path, cli):
+    path = write_predictions(tmp_path / "pred.jsonl", [{"id": "x"}])
+    result = cli("report", path, "-o", tmp_path / "out")
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert f"{path}:1: not a prediction" in stderr and "no predictions to report on" in stderr
+    assert "Traceback" not in stderr
