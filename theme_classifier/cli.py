@@ -174,13 +174,18 @@ def labels_stats(files, as_json):
 @click.option("--embeddings", type=click.Path(), help="Word vectors made by 'themes embed' (instead of --corpus).")
 @click.option("--exclude-reports", multiple=True,
               help="Report id, or labels file whose reports, to leave out of --corpus (repeatable).")
+@click.option("--silver", multiple=True, type=click.Path(),
+              help="Silver-labelled units from 'themes bootstrap', weighted below gold (repeatable).")
+@click.option("--silver-weight", type=float, default=None,
+              help="Weight of a silver unit (gold = 1); default: chosen by cross-validation.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 @click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
 @click.option("--no-cv", is_flag=True, help="Skip leave-one-report-out cross-validation.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
-def train(labels_, corpus, embeddings, exclude_reports, seed, config, no_cv, output, quiet):
+def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, seed, config, no_cv, output,
+          quiet):
     """Train a model on labelled units and save it as a directory.
 
     Prints the leave-one-report-out cross-validated scores when done.
@@ -189,6 +194,7 @@ def train(labels_, corpus, embeddings, exclude_reports, seed, config, no_cv, out
     Example:
       themes train --labels labels/seeds.jsonl -o models/mine
       themes train --labels labels/ --embeddings emb/ --seed 1 -o models/mine
+      themes train --labels labels/seeds.jsonl --silver work/silver.jsonl --embeddings work/emb -o models/mine
     """
     from .evaluation import format_metrics
     from .training import train as train_model
@@ -196,9 +202,11 @@ def train(labels_, corpus, embeddings, exclude_reports, seed, config, no_cv, out
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     meta = train_model(labels_, output, corpus=list(corpus), embeddings=embeddings,
                        exclude_reports=exclude_reports, seed=seed, config=config, cv=not no_cv,
-                       on_error=batch, progress=say)
+                       on_error=batch, progress=say, silver=list(silver), silver_weight=silver_weight)
     click.echo(f"saved model to {output} ({meta['training']['units']} units from "
                f"{meta['training']['reports']} reports)")
+    if meta.get("silver"):
+        click.echo(f"silver: {meta['silver']['used']} units at weight {meta['silver']['weight']}")
     if "cross_validation" in meta["metrics"]:
         click.echo(format_metrics(meta["metrics"]["cross_validation"],
                                   "cross-validated, leave one report out:"))
@@ -362,6 +370,44 @@ def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count,
     stats = meta["corpus_stats"]
     click.echo(f"saved {len(wv.index_to_key)} word vectors to {output} "
                f"({stats['reports']} reports, {stats['tokens']} tokens)")
+    batch.finish()
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(), help="Silver units (.jsonl or .csv).")
+@click.option("--rules", type=click.Path(), default=None, help="Heading rules JSON (default: the shipped rules).")
+@click.option("--exclude-reports", multiple=True,
+              help="Report id, or labels file whose reports, to leave out (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or counts on stderr.")
+@_friendly
+def bootstrap(corpus, output, rules, exclude_reports, quiet):
+    """Silver-label units by the theme their section heading names.
+
+    A unit takes the theme of the deepest heading above it that names exactly
+    one theme (rules: theme_classifier/data/heading_rules.json); headings that
+    name several themes abstain. Prints counts per theme and the share labelled.
+
+    \b
+    Example:
+      themes bootstrap ../shared/corpus --exclude-reports ../shared/devset/devset.jsonl -o work/silver.jsonl
+    """
+    from .silver import HeadingRules, bootstrap as bootstrap_units
+    from .training import read_report_ids
+    batch = _Batch()
+    paths = list(iter_input_paths(corpus))
+    with _progress(paths, quiet, "bootstrapping") as items:
+        units, counts = bootstrap_units(items, HeadingRules.load(rules), read_report_ids(exclude_reports),
+                                        on_error=batch)
+        written = write_records(units, output)
+    if not quiet:
+        from . import THEMES
+        total = counts["units"] or 1
+        click.echo(f"{written} of {counts['units']} units labelled ({counts['labelled'] / total:.1%}) "
+                   f"from {counts['reports']} reports; {counts['ambiguous']} abstained on ambiguous headings, "
+                   f"{counts['no_theme']} under headings naming no theme", err=True)
+        for theme in THEMES:
+            click.echo(f"  {theme:<12}{counts[theme]:>8}", err=True)
     batch.finish()
 
 

@@ -60,12 +60,15 @@ def evaluate_model(model, records):
     return metrics, predictions
 
 
-def cross_validate(records, params=None, vectors=None, sentences=None, progress=None):
+def cross_validate(records, params=None, vectors=None, sentences=None, progress=None, extra=None,
+                   extra_weight=1.0):
     """Cross-validate training itself, holding out whole reports.
 
     Leave-one-report-out for up to 10 reports, else grouped 5-fold. Every fold
     trains a fresh model (word vectors included, unless pre-trained ``vectors``
-    are given), so held-out reports are never seen.
+    are given), so held-out reports are never seen. ``extra`` labelled units
+    (e.g. silver labels from other reports) join every fold's training data
+    with weight ``extra_weight`` and are never scored.
 
     Returns
     -------
@@ -80,11 +83,15 @@ def cross_validate(records, params=None, vectors=None, sentences=None, progress=
     texts = [r["text"] for r in records]
     predictions = [None] * len(records)
     folds = list(group_splitter(groups).split(texts, groups=groups))
+    extra = extra or []
     for number, (train, test) in enumerate(folds, start=1):
         model = ThemeClassifier(**params).fit(
-            [texts[i] for i in train], [records[i]["primary"] for i in train],
-            themes=[records[i]["themes"] for i in train], groups=[groups[i] for i in train],
-            vectors=vectors, sentences=sentences)
+            [texts[i] for i in train] + [r["text"] for r in extra],
+            [records[i]["primary"] for i in train] + [r["primary"] for r in extra],
+            themes=[records[i]["themes"] for i in train] + [None] * len(extra),
+            groups=[groups[i] for i in train] + [r["report"] for r in extra],
+            vectors=vectors, sentences=sentences,
+            sample_weight=[1.0] * len(train) + [extra_weight] * len(extra))
         for i, prediction in zip(test, model.analyse([texts[i] for i in test], top_terms=0)):
             predictions[i] = prediction
         if progress:

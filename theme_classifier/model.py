@@ -132,7 +132,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return {"ngram_range": list(self.ngram_range), "min_df": self.min_df}
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X, y, themes=None, groups=None, vectors=None, sentences=None):
+    def fit(self, X, y, themes=None, groups=None, vectors=None, sentences=None, sample_weight=None):
         """Fit on unit texts ``X`` and primary labels ``y``.
 
         Parameters
@@ -141,14 +141,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             Unit texts.
         y : list of str
             Primary labels (themes or ``other``).
-        themes : list of list of str, optional
-            Gold theme sets, used to choose :attr:`threshold_` by cross-validation.
+        themes : list of (list of str or None), optional
+            Gold theme sets, used to choose :attr:`threshold_` by cross-validation;
+            ``None`` for units whose theme set is unknown (e.g. silver labels).
         groups : list of str, optional
             Report of each unit, so that cross-validation holds out whole reports.
         vectors : KeyedVectors, optional
             Pre-trained word vectors; otherwise word2vec is trained here.
         sentences : iterable of list of str, optional
             Extra unlabelled token lists (re-iterable) for training word2vec.
+        sample_weight : list of float, optional
+            Weight of each unit (e.g. lower for silver labels).
 
         Returns
         -------
@@ -170,29 +173,32 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 stream = TokenStream(lambda: itertools.chain(tokens, sentences or ()))
                 self.wv_ = train_word2vec(stream, seed=self.seed, **(self.w2v_params or {}))
         features = self._features(tokens, X)
-        self.classifier_ = self._new_classifier().fit(features, y)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        self.classifier_ = self._new_classifier().fit(features, y, sample_weight=weights)
         self.classes_ = self.classifier_.classes_
         if self.threshold is not None:
             self.threshold_ = float(self.threshold)
         elif themes is not None:
-            self.threshold_ = self._choose_threshold(features, y, themes, groups)
+            self.threshold_ = self._choose_threshold(features, y, themes, groups, weights)
         else:
             self.threshold_ = DEFAULT_THRESHOLD
         return self
 
-    def _choose_threshold(self, features, y, themes, groups):
-        """The secondary-theme threshold with the best cross-validated set-F1."""
+    def _choose_threshold(self, features, y, themes, groups, weights=None):
+        """The secondary-theme threshold with the best cross-validated set-F1 (on units with known sets)."""
         if groups is not None and len(set(groups)) > 1:
             splits = group_splitter(list(groups)).split(features, y, groups)
         else:
             splits = StratifiedKFold(5, shuffle=True, random_state=self.seed).split(features, y)
         proba = np.zeros((len(y), len(self.classes_)))
         for train, test in splits:
-            clf = self._new_classifier().fit(features[train], y[train])
+            clf = self._new_classifier().fit(features[train], y[train],
+                                             sample_weight=None if weights is None else weights[train])
             columns = [list(self.classes_).index(c) for c in clf.classes_]
             proba[np.ix_(test, columns)] = clf.predict_proba(features[test])
-        best = max(THRESHOLD_GRID, key=lambda t: (set_f1(themes, [
-            themes_from_scores(dict(zip(self.classes_, row)), t)[1] for row in proba]), -t))
+        known = [i for i, t in enumerate(themes) if t is not None]
+        best = max(THRESHOLD_GRID, key=lambda t: (set_f1([themes[i] for i in known], [
+            themes_from_scores(dict(zip(self.classes_, proba[i])), t)[1] for i in known]), -t))
         return float(best)
 
     # ------------------------------------------------------------ predict

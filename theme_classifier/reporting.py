@@ -24,6 +24,8 @@ COLOURS = {"industry": "#4e79a7", "ecology": "#59a14f", "livelihood": "#f28e2b",
 MAX_BAR_REPORTS = 80
 #: Above this many regions, the by-year plots show the mean and spread instead of one line each.
 MAX_REGION_LINES = 8
+#: Years with fewer regions than this are drawn as single points, not as a mean.
+MIN_REGIONS_FOR_MEAN = 3
 #: Paragraphs shown in report.html (the page stays usable in a browser); the rest are in the tables.
 DEFAULT_HTML_UNITS = 20000
 
@@ -198,17 +200,21 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
         ax.legend(frameon=False, fontsize=8, ncol=2)
     else:
         import numpy as np
-        means, lows, highs, counts = [], [], [], []
+        dense, sparse = [], []  # the mean and spread only mean something with several regions
         for year in years:
             values = np.array([by_year[year] for by_year in points.values() if year in by_year])
-            means.append(values.mean())
-            lows.append(np.percentile(values, 25))
-            highs.append(np.percentile(values, 75))
-            counts.append(len(values))
-        ax.fill_between(years, lows, highs, color=COLOURS[theme], alpha=0.25,
-                        label="25–75% of regions")
-        ax.plot(years, means, color=COLOURS[theme], marker="o", markersize=3,
-                label=f"mean over regions ({min(counts)}–{max(counts)} per year)")
+            (dense if len(values) >= MIN_REGIONS_FOR_MEAN else sparse).append((year, values))
+        if dense:
+            xs = [y for y, _ in dense]
+            ax.fill_between(xs, [np.percentile(v, 25) for _, v in dense], [np.percentile(v, 75) for _, v in dense],
+                            color=COLOURS[theme], alpha=0.25, label="25–75% of regions")
+            counts = [len(v) for _, v in dense]
+            ax.plot(xs, [v.mean() for _, v in dense], color=COLOURS[theme], marker="o", markersize=3,
+                    label=f"mean over regions ({min(counts)}–{max(counts)} per year)")
+        if sparse:
+            ax.plot([y for y, v in sparse for _ in v], [x for _, v in sparse for x in v], linestyle="none",
+                    marker="o", markersize=3, color="#777",
+                    label=f"single reports (years with < {MIN_REGIONS_FOR_MEAN} regions)")
         ax.legend(frameon=False, fontsize=8)
     ax.set_xlabel("year of the report")
     ax.set_ylabel(f"share of {theme} ({share.replace('_', ' ')})")

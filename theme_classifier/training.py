@@ -1,8 +1,9 @@
 """Train a model from labelled units (and optionally word vectors from a corpus) and save it."""
 
 import json
+import random
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from .embeddings import embed_corpus, load_vectors
@@ -47,8 +48,53 @@ def read_report_ids(items):
     return ids
 
 
+#: Silver weights tried by cross-validation (gold units weigh 1).
+SILVER_WEIGHTS = (0.03, 0.1, 0.3, 1.0)
+#: Most silver units kept per theme: balances themes and bounds training time.
+SILVER_MAX_PER_THEME = 3000
+
+
+def select_silver(records, max_per_theme=SILVER_MAX_PER_THEME, seed=0, exclude_texts=()):
+    """A reproducible sample of at most ``max_per_theme`` silver units per theme.
+
+    Units whose text is also a gold unit's are dropped (gold wins).
+    """
+    exclude = {" ".join(t.split()) for t in exclude_texts}
+    by_theme = defaultdict(list)
+    for record in records:
+        if " ".join(record["text"].split()) not in exclude:
+            by_theme[record["primary"]].append(record)
+    rng = random.Random(seed)
+    chosen = []
+    for theme in sorted(by_theme):
+        units = by_theme[theme]
+        chosen.extend(units if len(units) <= max_per_theme else rng.sample(units, max_per_theme))
+    return sorted(chosen, key=lambda r: r["id"])
+
+
+def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIGHTS, progress=None):
+    """The silver weight with the best leave-one-report-out macro-F1 on the gold units.
+
+    Returns
+    -------
+    (float, dict)
+        The best weight and the macro-F1 of every weight tried (0 = gold only).
+    """
+    # The threshold does not change the primary label: fix it to keep the search fast.
+    fast = {**params, "threshold": 0.3}
+    scores = {}
+    for weight in (0.0,) + tuple(weights):
+        metrics, _ = cross_validate(gold, fast, vectors=vectors, extra=silver if weight else None,
+                                    extra_weight=weight)
+        scores[weight] = metrics["macro_f1"]
+        if progress:
+            progress(f"silver weight {weight}: leave-one-report-out macro-F1 {metrics['macro_f1']:.3f}")
+    best = max(scores, key=lambda w: (scores[w], -w))
+    return best, scores
+
+
 def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed=0, config=None,
-          cv=True, on_error=None, progress=None):
+          cv=True, on_error=None, progress=None, silver=None, silver_weight=None):
     """Train a model on labelled units, cross-validate it by report, and save it.
 
     Parameters
@@ -68,6 +114,11 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         TOML/JSON file of model parameters.
     cv : bool
         Run leave-one-report-out cross-validation and record its scores.
+    silver : list of str or Path, optional
+        Silver-labelled units (``themes bootstrap``), added to training at a lower weight.
+    silver_weight : float, optional
+        Weight of a silver unit (gold weighs 1); ``None`` chooses it by cross-validation
+        among :data:`SILVER_WEIGHTS` (0 = not using silver is a candidate too).
     progress : callable, optional
         Called with a short message at each step.
 
@@ -89,15 +140,34 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                                              on_error=on_error)
         vectors_meta["corpus"] = [str(c) for c in corpus]
     metrics = {}
+    silver_records, silver_meta = [], None
+    if silver:
+        available = load_labels(label_files(silver))
+        silver_records = select_silver(available, seed=seed, exclude_texts=[r["text"] for r in records])
+        silver_meta = {"files": [str(p) for p in label_files(silver)], "available": len(available),
+                       "used": len(silver_records),
+                       "used_per_theme": dict(sorted(Counter(r["primary"] for r in silver_records).items())),
+                       "reports": len({r["report"] for r in silver_records})}
+        if silver_weight is None:
+            say(f"choosing the silver weight by cross-validation ({len(silver_records)} silver units)")
+            silver_weight, tried = choose_silver_weight(records, silver_records, params, vectors, progress=say)
+            silver_meta["weights_tried"] = {str(w): round(f, 4) for w, f in tried.items()}
+        silver_meta["weight"] = silver_weight
+        if not silver_weight:
+            silver_records = []
     if cv and len({r["report"] for r in records}) > 1:
         say("cross-validating (leave one report out)")
-        cv_metrics, _ = cross_validate(records, params, vectors=vectors,
+        cv_metrics, _ = cross_validate(records, params, vectors=vectors, extra=silver_records,
+                                       extra_weight=silver_weight or 0.0,
                                        progress=lambda i, n: say(f"fold {i}/{n}"))
         metrics["cross_validation"] = cv_metrics
     say("training the final model")
     model = ThemeClassifier(**params).fit(
-        [r["text"] for r in records], [r["primary"] for r in records],
-        themes=[r["themes"] for r in records], groups=[r["report"] for r in records], vectors=vectors)
+        [r["text"] for r in records] + [r["text"] for r in silver_records],
+        [r["primary"] for r in records] + [r["primary"] for r in silver_records],
+        themes=[r["themes"] for r in records] + [None] * len(silver_records),
+        groups=[r["report"] for r in records] + [r["report"] for r in silver_records], vectors=vectors,
+        sample_weight=[1.0] * len(records) + [silver_weight or 0.0] * len(silver_records))
     meta = {
         "training": {
             "label_files": [str(p) for p in label_files(labels)],
@@ -106,6 +176,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
             "reports": len({r["report"] for r in records}),
             "primary_counts": dict(sorted(Counter(r["primary"] for r in records).items())),
         },
+        "silver": silver_meta,
         "embeddings": vectors_meta,
         "metrics": metrics,
     }
