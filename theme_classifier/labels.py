@@ -69,15 +69,17 @@ def _record_problems(record):
     return problems
 
 
-def check_labels(paths):
+def check_labels(paths, drop_conflicts=False):
     """Validate label files and return ``(records, problems)``.
 
     Reports malformed lines, missing fields, unknown themes, ``primary``
     missing from ``themes``, empty texts, duplicate ids and duplicate texts
     with conflicting labels (across all files), each with file and line.
+    With ``drop_conflicts``, every unit of a text with conflicting labels is
+    dropped silently instead.
     """
     records, problems = [], []
-    seen_ids, seen_texts = {}, {}
+    seen_ids, seen_texts, conflicts = {}, {}, set()
     for path in label_files(paths):
         try:
             rows = list(iter_records(path))
@@ -103,11 +105,16 @@ def check_labels(paths):
             key = " ".join(record["text"].split())
             label = (record["primary"], tuple(sorted(record["themes"])))
             if key in seen_texts and seen_texts[key][0] != label:
-                problems.append(Problem(*where, f"same text as {seen_texts[key][1]} with different labels"))
+                if drop_conflicts:
+                    conflicts.add(key)
+                else:
+                    problems.append(Problem(*where, f"same text as {seen_texts[key][1]} with different labels"))
                 continue
             seen_texts.setdefault(key, (label, "{}:{}".format(*where)))
             record = dict(record, id=uid, report=str(record.get("report") or uid.split("#")[0]))
             records.append(record)
+    if conflicts:
+        records = [r for r in records if " ".join(r["text"].split()) not in conflicts]
     return records, problems
 
 
@@ -126,6 +133,17 @@ def load_labels(paths):
         raise InputError(f"{first.source}:{first.line}" if first.line else first.source, first.reason + more)
     if not records:
         raise InputError(", ".join(map(str, paths)), "no labelled units")
+    return records
+
+
+def load_silver(paths):
+    """Load silver labels, validated like gold ones except that a text occurring with different
+    labels (boilerplate under headings of different themes) is dropped everywhere, not an error.
+    """
+    records, problems = check_labels(paths, drop_conflicts=True)
+    if problems:
+        first = problems[0]
+        raise InputError(f"{first.source}:{first.line}" if first.line else first.source, first.reason)
     return records
 
 

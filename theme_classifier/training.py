@@ -9,7 +9,7 @@ from pathlib import Path
 from .embeddings import embed_corpus, load_vectors
 from .errors import InputError
 from .evaluation import cross_validate
-from .labels import label_files, labels_sha256, load_labels
+from .labels import label_files, labels_sha256, load_labels, load_silver
 from .model import ThemeClassifier
 from .store import save_model
 
@@ -142,7 +142,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     metrics = {}
     silver_records, silver_meta = [], None
     if silver:
-        available = load_labels(label_files(silver))
+        available = load_silver(label_files(silver))
         silver_records = select_silver(available, seed=seed, exclude_texts=[r["text"] for r in records])
         silver_meta = {"files": [str(p) for p in label_files(silver)], "available": len(available),
                        "used": len(silver_records),
