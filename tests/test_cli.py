@@ -149,3 +149,16 @@ def test_evaluate_cv_cross_validates_training_by_report(cli, small_labels):
     metrics = json.loads(result.stdout)
     assert metrics["folds"] == 4 and metrics["units"] == 214
     assert 0 < metrics["macro_f1"] <= 1
+
+
+def test_parallel_predict_gives_the_same_output_and_keeps_going(cli, tmp_path, trained):
+    model_dir, _ = trained
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01" * 50)
+    inputs = [SEEDS / "000_e4ed14a6ecf8fffb.txt", bad, SEEDS / "003_017b3d9cd5b7877b.txt",
+              SEEDS / "004_368e49043dcb499b.txt"]
+    one = cli("predict", *inputs, "-m", model_dir, "-q", "--jobs", "1")
+    two = cli("predict", *inputs, "-m", model_dir, "-q", "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 47 + 50 + 71
+    assert f"error: {bad}: binary file" in two.stderr.decode()

@@ -221,9 +221,11 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
 @click.option("--top-terms", default=5, show_default=True, help="Terms listed per unit as the reason for its label.")
 @click.option("--report", "report_dir", type=click.Path(), default=None,
               help="Also write the theme report (tables, plots, report.html) into this directory.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, None),
+              help="Worker processes; the output is identical whatever the number.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @_friendly
-def predict(inputs, model_dir, output, top_terms, report_dir, quiet):
+def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
     """Label every paragraph of reports with its policy themes.
 
     INPUTS are report files or directories (split as in 'themes split'), - for
@@ -234,7 +236,7 @@ def predict(inputs, model_dir, output, top_terms, report_dir, quiet):
     Example:
       themes predict seeds/ -o predictions.csv
       themes predict 江苏省2020.txt -m models/default --top-terms 3
-      themes predict ../shared/corpus --report out/   # + tables, plots, report.html
+      themes predict ../shared/corpus/reports --jobs 2 --report out/   # + tables, plots, report.html
     """
     from .prediction import predict as predict_units
     from .reporting import ShareSummary
@@ -245,8 +247,10 @@ def predict(inputs, model_dir, output, top_terms, report_dir, quiet):
     paths = list(_expand_inputs(inputs))
     if report_dir and not output:
         output = str(Path(report_dir) / "predictions.jsonl")
+    if "-" in inputs:
+        jobs = 1  # worker processes cannot read standard input
     with _progress(paths, quiet, "predicting") as items:
-        predictions = predict_units(items, model, top_terms=top_terms, on_error=batch)
+        predictions = predict_units(items, model, top_terms=top_terms, on_error=batch, jobs=jobs)
         count = write_records(map(summary.add, predictions), output)
     if not quiet:
         click.echo(summary.table(), err=True)

@@ -125,8 +125,26 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return combine(tokens, texts, self.tfidf_, self.char_tfidf_, self.wv_, self.w2v_weight, idf)
 
     def _new_classifier(self):
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
-                                  random_state=self.seed)
+        # Class balancing is folded into the sample weights (see _unit_weights).
+        return LogisticRegression(C=self.C, max_iter=5000, random_state=self.seed)
+
+    def _unit_weights(self, y, sample_weight):
+        """Per-unit weights: ``sample_weight`` times the class weight.
+
+        "balanced" divides by each label's *weighted* mass, not its count, so that
+        many low-weight units (silver labels) do not shrink their label's weight
+        below what they actually contribute (scikit-learn's "balanced" counts units).
+        """
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if self.class_weight == "balanced":
+            labels = sorted(set(y))
+            mass = {label: weights[y == label].sum() for label in labels}
+            factor = {label: weights.sum() / (len(labels) * mass[label]) if mass[label] else 0.0
+                      for label in labels}
+            weights = weights * np.array([factor[label] for label in y])
+        elif self.class_weight is not None:
+            raise ValueError("class_weight must be 'balanced' or None")
+        return weights
 
     def tfidf_params(self):
         return {"ngram_range": list(self.ngram_range), "min_df": self.min_df}
@@ -173,7 +191,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 stream = TokenStream(lambda: itertools.chain(tokens, sentences or ()))
                 self.wv_ = train_word2vec(stream, seed=self.seed, **(self.w2v_params or {}))
         features = self._features(tokens, X)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        weights = self._unit_weights(y, sample_weight)
         self.classifier_ = self._new_classifier().fit(features, y, sample_weight=weights)
         self.classes_ = self.classifier_.classes_
         if self.threshold is not None:
@@ -192,8 +210,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             splits = StratifiedKFold(5, shuffle=True, random_state=self.seed).split(features, y)
         proba = np.zeros((len(y), len(self.classes_)))
         for train, test in splits:
-            clf = self._new_classifier().fit(features[train], y[train],
-                                             sample_weight=None if weights is None else weights[train])
+            clf = self._new_classifier().fit(features[train], y[train], sample_weight=weights[train])
             columns = [list(self.classes_).index(c) for c in clf.classes_]
             proba[np.ix_(test, columns)] = clf.predict_proba(features[test])
         known = [i for i, t in enumerate(themes) if t is not None]

@@ -1,5 +1,7 @@
 """Label every paragraph of reports (or of pre-split units) with a fitted model, streaming."""
 
+import multiprocessing
+from collections import deque
 from pathlib import Path
 
 from .errors import InputError
@@ -71,7 +73,44 @@ def _expand(inputs):
             yield from iter_input_paths([item])
 
 
-def predict(inputs, model, top_terms=5, on_error=None, max_chars=None):
+def _label(model, batch, top_terms):
+    for unit, result in zip(batch, model.analyse([u["text"] for u in batch], top_terms=top_terms)):
+        yield {"id": unit["id"], "report": unit["report"], "unit": unit.get("unit"),
+               "heading": unit.get("heading", ""), "text": unit["text"], **result,
+               **{k: unit[k] for k in ("region", "year", "line", "start", "end") if k in unit}}
+
+
+# The model a forked worker uses: set before the pool forks, so it is shared, never pickled.
+_WORKER = {}
+
+
+def _predict_one(path):
+    """Worker: all predictions of one input, or the errors it raised (as plain tuples)."""
+    errors = []
+    records = []
+    for batch in iter_unit_batches([path], lambda err: errors.append((err.source, err.problem)),
+                                   _WORKER["max_chars"]):
+        records.extend(_label(_WORKER["model"], batch, _WORKER["top_terms"]))
+    return records, errors
+
+
+def _in_parallel(paths, jobs):
+    """Run :func:`_predict_one` over paths in ``jobs`` forked processes, yielding results in input order.
+
+    At most two tasks per process are in flight, so inputs are consumed (and a
+    progress bar advances) as results come back.
+    """
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        pending = deque()
+        for path in paths:
+            pending.append(pool.apply_async(_predict_one, (path,)))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
     """Label every unit of the inputs.
 
     Parameters
@@ -86,6 +125,9 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None):
     on_error : callable, optional
         Receives each :class:`InputError`; bad inputs are skipped. Without it the
         first error is raised.
+    jobs : int
+        Worker processes (one report at a time each); the output is the same,
+        in the same order, whatever the number. Standard input (``-``) needs 1.
 
     Yields
     ------
@@ -97,8 +139,15 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None):
         raise err
 
     on_error = on_error or raise_error
-    for batch in iter_unit_batches(inputs, on_error, max_chars):
-        for unit, result in zip(batch, model.analyse([u["text"] for u in batch], top_terms=top_terms)):
-            yield {"id": unit["id"], "report": unit["report"], "unit": unit.get("unit"),
-                   "heading": unit.get("heading", ""), "text": unit["text"], **result,
-                   **{k: unit[k] for k in ("region", "year", "line", "start", "end") if k in unit}}
+    if jobs <= 1:
+        for batch in iter_unit_batches(inputs, on_error, max_chars):
+            yield from _label(model, batch, top_terms)
+        return
+    _WORKER.update(model=model, top_terms=top_terms, max_chars=max_chars)
+    try:
+        for records, errors in _in_parallel(_expand(inputs), jobs):
+            for source, problem in errors:
+                on_error(InputError(source, problem))
+            yield from records
+    finally:
+        _WORKER.clear()
