@@ -169,3 +169,33 @@ def test_saving_is_atomic_and_replaces(tmp_path, small_model):
     save_model(small_model, tmp_path / "m")
     save_model(small_model, tmp_path / "m")
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary directories left behind
+
+
+def test_our_tfidf_and_softmax_give_scikit_learns_numbers(records):
+    """Prediction runs without scikit-learn: check it reproduces scikit-learn exactly."""
+    from sklearn.linear_model import LogisticRegression
+    from theme_classifier.features import TfidfTransform, make_char_tfidf, make_tfidf
+    from theme_classifier.model import softmax_proba
+    texts = [r["text"] for r in records]
+    tokens = [default_tokenizer()(t) for t in texts]
+    for vectorizer, docs, analyzer in [(make_tfidf((1, 2)), tokens, "word"),
+                                       (make_char_tfidf((1, 3)), texts, "char")]:
+        fitted = vectorizer.fit(docs[:200])
+        ours = TfidfTransform.from_sklearn(fitted, analyzer).transform(docs[200:])
+        assert np.allclose(ours.toarray(), fitted.transform(docs[200:]).toarray())
+    features = make_tfidf((1, 1)).fit_transform(tokens)
+    labels = [r["primary"] for r in records]
+    for classes in (labels, ["other" if l == "other" else "policy" for l in labels]):
+        lr = LogisticRegression(max_iter=2000).fit(features, classes)
+        assert np.allclose(softmax_proba(features, lr.coef_, lr.intercept_), lr.predict_proba(features))
+
+
+def test_get_and_set_params_follow_scikit_learn():
+    from sklearn.base import clone
+    model = ThemeClassifier(C=3.0, use_w2v=False)
+    assert model.get_params()["C"] == 3.0
+    copy = clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+    assert model.set_params(C=0.5) is model and model.C == 0.5
+    with pytest.raises(ValueError):
+        model.set_params(nonsense=1)

@@ -1,15 +1,13 @@
 """The theme classifier: a scikit-learn estimator over TF-IDF and word2vec features."""
 
+import inspect
 import itertools
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 
 from . import LABELS, OTHER, THEMES
 from .embeddings import TokenStream, train_word2vec
-from .features import combine, feature_names, make_char_tfidf, make_tfidf, unigram_idf
+from .features import TfidfTransform, combine, make_char_tfidf, make_tfidf, unigram_idf
 from .tokenize import default_tokenizer
 
 #: Most themes a unit is given (codebook: usually 1, at most 3).
@@ -49,18 +47,34 @@ def set_f1(gold_sets, predicted_sets):
 
 def group_splitter(groups, n_splits=5):
     """Leave-one-report-out for up to 10 reports, else grouped k-fold."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
     n_groups = len(set(groups))
     if n_groups <= 10:
         return LeaveOneGroupOut()
     return GroupKFold(n_splits=min(n_splits, n_groups))
 
 
-class ThemeClassifier(ClassifierMixin, BaseEstimator):
+def softmax_proba(features, coef, intercept):
+    """Class probabilities of a fitted (multinomial or binary) logistic regression."""
+    scores = np.asarray(features @ coef.T) + intercept
+    if coef.shape[0] == 1:  # binary: scikit-learn keeps one row, for the second class
+        positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+        return np.column_stack([1.0 - positive, positive])
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    return scores / scores.sum(axis=1, keepdims=True)
+
+
+class ThemeClassifier:
     """Classify paragraph units into the five policy themes and ``other``.
 
     Features are TF-IDF over jieba word n-grams and an IDF-weighted mean of
     word2vec vectors; the classifier is a multinomial logistic regression, so
     every unit gets a probability per label.
+
+    It follows scikit-learn's estimator conventions (``get_params``/``set_params``,
+    ``fit`` returns self, fitted attributes end in ``_``) without inheriting from
+    it: scikit-learn is needed to fit, not to predict, which keeps start-up fast.
 
     Parameters
     ----------
@@ -92,12 +106,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of str
         Labels, in the column order of :meth:`predict_proba`.
-    tfidf_ : TfidfVectorizer or None
-    char_tfidf_ : TfidfVectorizer or None
-    wv_ : gensim KeyedVectors or None
-    classifier_ : LogisticRegression
+    tfidf_ : TfidfTransform or None
+    char_tfidf_ : TfidfTransform or None
+    wv_ : WordVectors or gensim KeyedVectors or None
+    coef_, intercept_ : ndarray
+        Logistic-regression weights (rows in :attr:`classes_` order).
     threshold_ : float
     """
+
+    _estimator_type = "classifier"
 
     def __init__(self, ngram_range=(1, 2), min_df=1, char_ngram_range=None, use_tfidf=True,
                  use_w2v=True, w2v_weight=1.0, w2v_params=None, C=10.0, class_weight="balanced",
@@ -115,6 +132,30 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.tokenizer = tokenizer
 
+    # ------------------------------------------------- estimator protocol
+    def get_params(self, deep=True):
+        """Parameters of this estimator (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in inspect.signature(type(self).__init__).parameters
+                if name != "self"}
+
+    def set_params(self, **params):
+        """Set parameters (scikit-learn convention); returns self."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for ThemeClassifier")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        changed = {k: v for k, v in self.get_params().items()
+                   if v != inspect.signature(type(self).__init__).parameters[k].default}
+        return f"ThemeClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def score(self, X, y):
+        """Accuracy of the primary label (scikit-learn convention)."""
+        return float(np.mean(self.predict(X) == np.asarray(y, dtype=object)))
+
     # ------------------------------------------------------------ helpers
     def _tokenize(self, texts):
         tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
@@ -125,6 +166,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return combine(tokens, texts, self.tfidf_, self.char_tfidf_, self.wv_, self.w2v_weight, idf)
 
     def _new_classifier(self):
+        from sklearn.linear_model import LogisticRegression
         # Class balancing is folded into the sample weights (see _unit_weights).
         return LogisticRegression(C=self.C, max_iter=5000, random_state=self.seed)
 
@@ -180,8 +222,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         unknown = sorted(set(y) - set(LABELS))
         if unknown:
             raise ValueError(f"unknown labels: {', '.join(map(str, unknown))}")
-        self.tfidf_ = make_tfidf(**self.tfidf_params()).fit(tokens) if self.use_tfidf else None
-        self.char_tfidf_ = (make_char_tfidf(self.char_ngram_range).fit(X)
+        self.tfidf_ = (TfidfTransform.from_sklearn(make_tfidf(**self.tfidf_params()).fit(tokens))
+                       if self.use_tfidf else None)
+        self.char_tfidf_ = (TfidfTransform.from_sklearn(make_char_tfidf(self.char_ngram_range).fit(X), "char")
                             if self.char_ngram_range else None)
         self.wv_ = None
         if self.use_w2v:
@@ -192,8 +235,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 self.wv_ = train_word2vec(stream, seed=self.seed, **(self.w2v_params or {}))
         features = self._features(tokens, X)
         weights = self._unit_weights(y, sample_weight)
-        self.classifier_ = self._new_classifier().fit(features, y, sample_weight=weights)
-        self.classes_ = self.classifier_.classes_
+        classifier = self._new_classifier().fit(features, y, sample_weight=weights)
+        self.classes_ = classifier.classes_
+        self.coef_, self.intercept_ = classifier.coef_, classifier.intercept_
         if self.threshold is not None:
             self.threshold_ = float(self.threshold)
         elif themes is not None:
@@ -204,6 +248,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def _choose_threshold(self, features, y, themes, groups, weights=None):
         """The secondary-theme threshold with the best cross-validated set-F1 (on units with known sets)."""
+        from sklearn.model_selection import StratifiedKFold
         if groups is not None and len(set(groups)) > 1:
             splits = group_splitter(list(groups)).split(features, y, groups)
         else:
@@ -221,7 +266,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------ predict
     def predict_proba(self, X):
         """Probability of each label (columns in :attr:`classes_` order) for unit texts ``X``."""
-        return self.classifier_.predict_proba(self._features(self._tokenize(X), X))
+        return softmax_proba(self._features(self._tokenize(X), X), self.coef_, self.intercept_)
 
     def predict(self, X):
         """Primary label of each unit text."""
@@ -246,7 +291,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if not len(X):
             return []
         features = self._features(self._tokenize(X), X)
-        proba = self.classifier_.predict_proba(features)
+        proba = softmax_proba(features, self.coef_, self.intercept_)
         results = []
         for row, p in enumerate(proba):
             scores = {label: 0.0 for label in LABELS}
@@ -263,9 +308,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if k <= 0 or self.tfidf_ is None:
             return []
         if not hasattr(self, "_names"):
-            self._names = feature_names(self.tfidf_)
+            self._names = self.tfidf_.vocabulary
             n = len(self._names)
-            coef = self.classifier_.coef_[:, :n]
+            coef = self.coef_[:, :n]
             if coef.shape[0] == 1:  # binary problems store one row
                 coef = np.vstack([-coef, coef])
             self._relative_coef = coef - coef.mean(axis=0)

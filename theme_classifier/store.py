@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from . import THEMES, __version__
 from .embeddings import file_sha256, read_vectors, write_vectors
 from .errors import ModelError
-from .features import feature_names, restore_tfidf
+from .features import TfidfTransform
 from .model import ThemeClassifier
 from .tokenize import Tokenizer, default_tokenizer
 
@@ -38,13 +37,9 @@ _REQUIRED = ("format", "format_version", "labels", "params", "seed", "threshold"
 
 def library_versions():
     """Versions that a model's numbers depend on."""
-    import gensim
-    import jieba
-    import scipy
-    import sklearn
+    from importlib.metadata import version
     return {"theme_classifier": __version__, "python": platform.python_version(),
-            "numpy": np.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
-            "gensim": gensim.__version__, "jieba": jieba.__version__}
+            **{name: version(name) for name in ("numpy", "scipy", "scikit-learn", "gensim", "jieba", "opencc")}}
 
 
 def save_model(model, path, extra_meta=None):
@@ -69,14 +64,13 @@ def save_model(model, path, extra_meta=None):
         tokenizer = model.tokenizer if model.tokenizer is not None else default_tokenizer()
         (tmp / USERDICT_FILE).write_text(tokenizer.userdict, encoding="utf-8")
         (tmp / STOPWORDS_FILE).write_text("\n".join(sorted(tokenizer.stopwords)) + "\n", encoding="utf-8")
-        arrays = {"coef": model.classifier_.coef_, "intercept": model.classifier_.intercept_}
+        arrays = {"coef": model.coef_, "intercept": model.intercept_}
         if model.tfidf_ is not None:
             arrays["idf"] = model.tfidf_.idf_
-            (tmp / VOCAB_FILE).write_text(json.dumps(feature_names(model.tfidf_), ensure_ascii=False),
-                                          encoding="utf-8")
+            (tmp / VOCAB_FILE).write_text(json.dumps(model.tfidf_.vocabulary, ensure_ascii=False), encoding="utf-8")
         if model.char_tfidf_ is not None:
             arrays["char_idf"] = model.char_tfidf_.idf_
-            (tmp / CHAR_VOCAB_FILE).write_text(json.dumps(feature_names(model.char_tfidf_), ensure_ascii=False),
+            (tmp / CHAR_VOCAB_FILE).write_text(json.dumps(model.char_tfidf_.vocabulary, ensure_ascii=False),
                                                encoding="utf-8")
         np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
         if model.wv_ is not None:
@@ -177,23 +171,18 @@ def load_model(path):
         params["char_ngram_range"] = tuple(params["char_ngram_range"])
     tokenizer = _load_tokenizer(path, meta)
     model = ThemeClassifier(**params, tokenizer=tokenizer)
-    model.tfidf_ = None
+    model.tfidf_ = model.char_tfidf_ = None
     if "idf" in arrays:
         vocabulary = json.loads((path / VOCAB_FILE).read_text(encoding="utf-8"))
-        model.tfidf_ = restore_tfidf(model.tfidf_params(), vocabulary, arrays["idf"])
-    model.char_tfidf_ = None
+        model.tfidf_ = TfidfTransform(vocabulary, arrays["idf"], params["ngram_range"])
     if "char_idf" in arrays:
         vocabulary = json.loads((path / CHAR_VOCAB_FILE).read_text(encoding="utf-8"))
-        model.char_tfidf_ = restore_tfidf({"ngram_range": params["char_ngram_range"]}, vocabulary,
-                                          arrays["char_idf"], char=True)
+        model.char_tfidf_ = TfidfTransform(vocabulary, arrays["char_idf"], params["char_ngram_range"], "char")
     model.wv_ = read_vectors(path / VECTORS_FILE, path) if (path / VECTORS_FILE).exists() else None
-    classifier = LogisticRegression(**model._new_classifier().get_params())
-    classifier.classes_ = np.array(meta["labels"], dtype=object)
-    classifier.coef_ = arrays["coef"]
-    classifier.intercept_ = arrays["intercept"]
-    classifier.n_features_in_ = arrays["coef"].shape[1]
-    model.classifier_ = classifier
-    model.classes_ = classifier.classes_
+    model.classes_ = np.array(meta["labels"], dtype=object)
+    model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+    if model.coef_.shape[0] not in (1, len(model.classes_)) or model.intercept_.shape[0] != model.coef_.shape[0]:
+        raise ModelError(path / ARRAYS_FILE, "coefficients do not match the labels in meta.json")
     model.threshold_ = float(meta["threshold"])
     return model, meta
 

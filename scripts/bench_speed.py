@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Speed and memory on the real corpus, measured side by side in one run.
+
+- raw ``jieba.lcut`` throughput on the same report text (the reference), and our
+  split, tokenise and end-to-end predict throughput (MB/s of UTF-8 text, units/s)
+  as a ratio to it, all on one core;
+- cost growth: end-to-end time for 1/8, 1/4, 1/2 and all of the corpus;
+- peak RSS of ``themes predict`` on 1/8 and on all of the corpus;
+- ``themes predict --jobs 2`` against ``--jobs 1``;
+- cold start: wall time of ``themes predict`` on one seed report, from process start;
+- training time of the default model.
+
+Prints a table and writes it to docs/benchmarks.md (date, machine, commit).
+
+    .venv/bin/python scripts/bench_speed.py                 # about 15 minutes
+    .venv/bin/python scripts/bench_speed.py --smoke         # a few reports, nothing written
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchlib import machine_line, update_section  # noqa: E402
+
+THEMES_CMD = [sys.executable, "-m", "theme_classifier"]
+
+
+def mb(chars_bytes):
+    return chars_bytes / 1e6
+
+
+def timed(func):
+    start = time.perf_counter()
+    result = func()
+    return result, time.perf_counter() - start
+
+
+def run_child(args, repeat=1):
+    """Median wall time of a child process over ``repeat`` runs."""
+    walls = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        walls.append(time.perf_counter() - start)
+        if proc.returncode:
+            sys.exit(f"error: {' '.join(map(str, args))} failed: {proc.stderr.decode()[-500:]}")
+    return statistics.median(walls)
+
+
+def child_peak_rss(args):
+    """Peak RSS (MB) of one child process, read from wait4's rusage."""
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status:
+        sys.exit(f"error: {' '.join(map(str, args))} failed")
+    return usage.ru_maxrss / 1024  # KB on Linux
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default=ROOT.parent / "shared" / "corpus" / "reports")
+    parser.add_argument("--model", default=ROOT / "models" / "default")
+    parser.add_argument("--embeddings", default=ROOT / "work" / "emb", help="for the training-time row")
+    parser.add_argument("--smoke", action="store_true", help="16 reports, nothing written")
+    parser.add_argument("--out", default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+
+    import jieba
+    from theme_classifier.prediction import predict
+    from theme_classifier.reading import decode_bytes, iter_input_paths, read_reports
+    from theme_classifier.store import load_model
+    from theme_classifier.tokenize import default_tokenizer
+    from theme_classifier.units import split_units
+
+    paths = list(iter_input_paths([args.corpus]))
+    if not paths:
+        sys.exit(f"error: {args.corpus}: no reports")
+    if args.smoke:
+        paths = paths[::max(1, len(paths) // 16)][:16]
+    raw = [decode_bytes(Path(p).read_bytes(), p)[0] for p in paths]
+    size = sum(len(t.encode("utf-8")) for t in raw)
+    rows = []
+
+    # 1. the reference: jieba.lcut on the same text, one core
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    _, t_jieba = timed(lambda: [jieba.lcut(t) for t in raw])
+
+    # 2. our stages, in process, one core
+    docs, t_split = timed(lambda: [(d, split_units(d)) for d in read_reports(paths)])
+    units = [u.text for _, us in docs for u in us]
+    tokenizer = default_tokenizer()
+    _, t_tok = timed(lambda: [tokenizer(u) for u in units])
+    model, _ = load_model(args.model)
+
+    def end_to_end(subset):
+        return sum(len(json.dumps(p, ensure_ascii=False)) for p in predict(subset, model))
+
+    _, t_e2e = timed(lambda: end_to_end(paths))
+    n_units = len(units)
+    rows.append(("raw `jieba.lcut` (reference)", t_jieba, mb(size) / t_jieba, None, 1.0))
+    rows.append(("read + normalise + split", t_split, mb(size) / t_split, n_units / t_split, t_jieba / t_split))
+    rows.append(("tokenise units (our jieba Tokenizer)", t_tok, mb(size) / t_tok, n_units / t_tok, t_jieba / t_tok))
+    rows.append(("end-to-end predict (split → JSON)", t_e2e, mb(size) / t_e2e, n_units / t_e2e, t_jieba / t_e2e))
+
+    growth = []
+    for fraction in (8, 4, 2, 1):
+        subset = paths[::fraction]
+        sub_size = sum(len(raw[i].encode("utf-8")) for i in range(0, len(paths), fraction))
+        _, seconds = timed(lambda: end_to_end(subset))
+        growth.append((f"1/{fraction}" if fraction > 1 else "all", len(subset), mb(sub_size), seconds))
+
+    # 3. the command as a user runs it: memory, parallel speed-up, cold start
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "pred.jsonl"
+        eighth = [str(p) for p in paths[::8]]
+        rss_eighth = child_peak_rss(THEMES_CMD + ["predict", *eighth, "-m", str(args.model), "-q", "-o", str(out)])
+        cmd_all = THEMES_CMD + ["predict", str(args.corpus) if not args.smoke else paths[0], "-m", str(args.model),
+                                "-q", "-o", str(out)]
+        if args.smoke:
+            cmd_all = THEMES_CMD + ["predict", *map(str, paths), "-m", str(args.model), "-q", "-o", str(out)]
+        rss_all = child_peak_rss(cmd_all)
+        t_jobs1 = run_child(cmd_all + ["--jobs", "1"])
+        t_jobs2 = run_child(cmd_all + ["--jobs", "2"])
+        seed = ROOT / "seeds" / "004_368e49043dcb499b.txt"
+        run_child(THEMES_CMD + ["predict", str(seed), "-m", str(args.model), "-q"])  # warm the OS file cache
+        cold = run_child(THEMES_CMD + ["predict", str(seed), "-m", str(args.model), "-q"], repeat=5)
+        train = None
+        if Path(args.embeddings).is_dir() and not args.smoke:
+            train = run_child(THEMES_CMD + ["train", "--labels", str(ROOT / "labels" / "seeds.jsonl"),
+                                            "--embeddings", str(args.embeddings), "-o", str(Path(tmp) / "m"), "-q"])
+
+    lines = [f"Run {machine_line()}; corpus: {len(paths)} reports, {mb(size):.1f} MB of UTF-8 text, "
+             f"{n_units} units.", "",
+             "| stage (one core) | seconds | MB/s | units/s | × raw jieba throughput |",
+             "|---|---:|---:|---:|---:|"]
+    for name, seconds, speed, per_unit, ratio in rows:
+        lines.append(f"| {name} | {seconds:.1f} | {speed:.2f} | {'' if per_unit is None else f'{per_unit:,.0f}'} "
+                     f"| {ratio:.2f} |")
+    lines += ["", "Cost growth (end-to-end predict, in process):", "",
+              "| share of corpus | reports | MB | seconds | seconds per MB |", "|---|---:|---:|---:|---:|"]
+    for label, n, size_mb, seconds in growth:
+        lines.append(f"| {label} | {n} | {size_mb:.1f} | {seconds:.1f} | {seconds / size_mb:.2f} |")
+    lines += ["", "`themes predict` as a command:", "", "| measure | value |", "|---|---:|",
+              f"| peak RSS, 1/8 of the corpus | {rss_eighth:.0f} MB |",
+              f"| peak RSS, whole corpus | {rss_all:.0f} MB |",
+              f"| wall time `--jobs 1` | {t_jobs1:.1f} s |",
+              f"| wall time `--jobs 2` | {t_jobs2:.1f} s |",
+              f"| speed-up `--jobs 2` / `--jobs 1` | {t_jobs1 / t_jobs2:.2f}× |",
+              f"| cold start: `themes predict` on one seed report (median of 5) | {cold:.2f} s |"]
+    if train is not None:
+        lines.append(f"| training the default model (`themes train`, with leave-one-report-out CV) | {train:.1f} s |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.smoke:
+        update_section(args.out, "speed", text)
+        print(f"written to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
