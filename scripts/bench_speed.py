@@ -56,13 +56,26 @@ def run_child(args, repeat=1):
     return statistics.median(walls)
 
 
+# Forks the measured command from a small, fresh process: a child forked straight from this
+# big benchmark process would report this process's memory as its own peak RSS.
+_LAUNCHER = ("import os, sys, time\n"
+             "start = time.perf_counter()\n"
+             "pid = os.fork()\n"
+             "if pid == 0:\n"
+             "    os.execvp(sys.argv[1], sys.argv[1:])\n"
+             "_, status, usage = os.wait4(pid, 0)\n"
+             "print(usage.ru_maxrss, time.perf_counter() - start)\n"
+             "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
 def child_peak_rss(args):
-    """Peak RSS (MB) of one child process, read from wait4's rusage."""
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status:
-        sys.exit(f"error: {' '.join(map(str, args))} failed")
-    return usage.ru_maxrss / 1024  # KB on Linux
+    """Peak RSS (MB) and wall time (s) of one run of a command."""
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"error: {' '.join(map(str, args))} failed: {proc.stderr[-500:]}")
+    rss_kb, seconds = proc.stdout.split()[-2:]
+    return int(rss_kb) / 1024, float(seconds)
 
 
 def main():
@@ -123,13 +136,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pred.jsonl"
         eighth = [str(p) for p in paths[::8]]
-        rss_eighth = child_peak_rss(THEMES_CMD + ["predict", *eighth, "-m", str(args.model), "-q", "-o", str(out)])
+        rss_eighth, _ = child_peak_rss(THEMES_CMD + ["predict", *eighth, "-m", str(args.model), "-q",
+                                                     "-o", str(out)])
         cmd_all = THEMES_CMD + ["predict", str(args.corpus) if not args.smoke else paths[0], "-m", str(args.model),
                                 "-q", "-o", str(out)]
         if args.smoke:
             cmd_all = THEMES_CMD + ["predict", *map(str, paths), "-m", str(args.model), "-q", "-o", str(out)]
-        rss_all = child_peak_rss(cmd_all)
-        t_jobs1 = run_child(cmd_all + ["--jobs", "1"])
+        rss_all, t_jobs1 = child_peak_rss(cmd_all + ["--jobs", "1"])
         t_jobs2 = run_child(cmd_all + ["--jobs", "2"])
         seed = ROOT / "seeds" / "004_368e49043dcb499b.txt"
         run_child(THEMES_CMD + ["predict", str(seed), "-m", str(args.model), "-q"])  # warm the OS file cache

@@ -6,13 +6,13 @@ them parses numbers and words only, never pickled objects.
 
 import hashlib
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelError
+from .records import atomic_directory
 
 VECTORS_FILE = "vectors.bin"
 META_FILE = "meta.json"
@@ -86,21 +86,11 @@ def train_word2vec(sentences, seed=0, progress=None, **params):
 
 def save_vectors(wv, path, meta):
     """Save vectors (word2vec binary format) and ``meta.json`` into directory ``path``, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with atomic_directory(path) as tmp:
         write_vectors(wv, tmp / VECTORS_FILE)
         meta = {**meta, "vocabulary_size": len(wv.index_to_key), "vector_size": wv.vector_size,
                 "sha256": file_sha256(tmp / VECTORS_FILE)}
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.chmod(0o755)  # mkdtemp creates it private; a model is meant to be shared
-        tmp.rename(path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def write_vectors(wv, file):
@@ -160,9 +150,9 @@ def read_vectors(file, source=None):
             pos = space + 1 + width
         if count == 0 or pos > len(data) or data[pos:].strip():
             raise ValueError("unexpected size")
-        # One gather of every vector's bytes instead of a NumPy call per word.
-        raw = np.frombuffer(data, dtype=np.uint8)
-        vectors = raw[starts[:, None] + np.arange(width)].view("<f4").astype(np.float32)
+        # One join of every vector's bytes instead of a NumPy call per word.
+        packed = b"".join([data[start:start + width] for start in starts.tolist()])
+        vectors = np.frombuffer(packed, dtype="<f4").reshape(count, size).astype(np.float32)
     except (ValueError, IndexError, UnicodeDecodeError) as exc:
         raise ModelError(source or file, f"corrupt word vectors ({type(exc).__name__})") from None
     return WordVectors(words, vectors)
@@ -219,7 +209,7 @@ def document_vectors(token_lists, wv, weights=None):
     return out
 
 
-def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None, progress=None):
+def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None):
     """Split and tokenise reports into a token file (one unit per line, tokens space-separated).
 
     word2vec reads the corpus once per epoch; tokenising once into a file and
@@ -230,33 +220,26 @@ def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_err
     dict
         Counts: reports, units, tokens, characters, and excluded reports.
     """
-    from .reading import read_reports
+    from collections import Counter
+
     from .tokenize import default_tokenizer
-    from .units import split_units
+    from .units import units_of_reports
 
     tokenizer = tokenizer or default_tokenizer()
-    exclude = set(exclude_reports)
-    stats = {"reports": 0, "units": 0, "tokens": 0, "characters": 0, "excluded_reports": 0}
+    stats = Counter(reports=0, units=0, tokens=0, characters=0, excluded_reports=0)
     with open(out_file, "w", encoding="utf-8") as fh:
-        for doc in read_reports(inputs, on_error=on_error):
-            if progress:
-                progress(doc)
-            if doc.id in exclude:
-                stats["excluded_reports"] += 1
-                continue
-            stats["reports"] += 1
-            for unit in split_units(doc):
+        for _, units in units_of_reports(inputs, exclude_reports, stats, on_error):
+            for unit in units:
                 tokens = tokenizer(unit.text)
                 if tokens:
                     fh.write(" ".join(tokens) + "\n")
                     stats["units"] += 1
                     stats["tokens"] += len(tokens)
                     stats["characters"] += len(unit.text)
-    return stats
+    return dict(stats)
 
 
-def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None, progress=None,
-                 epoch_progress=None):
+def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None, epoch_progress=None):
     """Train word vectors on report files, streamed from disk.
 
     Parameters
@@ -279,7 +262,7 @@ def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None,
     settings = {**DEFAULT_W2V, **(params or {})}
     with tempfile.TemporaryDirectory(prefix="themes-embed-") as tmp:
         token_file = Path(tmp) / "tokens.txt"
-        stats = tokenize_corpus(inputs, token_file, exclude_reports, on_error=on_error, progress=progress)
+        stats = tokenize_corpus(inputs, token_file, exclude_reports, on_error=on_error)
         if not stats["units"]:
             raise ValueError("the corpus has no text to train word vectors on")
         wv = train_word2vec(LineSentence(str(token_file), max_sentence_length=100000), seed=seed,

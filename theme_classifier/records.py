@@ -5,11 +5,14 @@ CSV is chosen by the ``.csv`` extension, JSONL otherwise. In CSV a list is
 ``scores_a``, so the file opens cleanly in a spreadsheet or pandas.
 """
 
+import contextlib
 import csv
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from .errors import InputError
@@ -71,6 +74,25 @@ def atomic_write(path, write, mode="w"):
         if tmp.exists():
             tmp.unlink()
     return result
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Build a directory atomically: yields a temporary directory beside ``path`` that replaces
+    ``path`` (if any) when the block ends without error; on error nothing is left behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield tmp
+        tmp.chmod(0o755)  # mkdtemp makes it private; models and vectors are meant to be shared
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
 
 
 def write_records(records, path=None):

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from . import THEMES
 from .errors import InputError
-from .reading import read_reports
-from .units import split_units
+from .units import units_of_reports
 
 _ENUMERATOR_RE = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部分篇]|[（(]?[一二三四五六七八九十百\d]+[)）、.．]?)\s*")
 
@@ -27,7 +26,7 @@ class HeadingRules:
     Parameters
     ----------
     rules : dict
-        ``{"themes": {theme: [word, ...]}, "neutralise": [phrase, ...]}``.
+        ``{"themes": {theme: [word, ...]}, "neutralise": {phrase: replacement, ...}}``.
     source : str
         Where the rules came from (recorded with every silver label).
     """
@@ -38,7 +37,10 @@ class HeadingRules:
             raise InputError(source, f"unknown theme(s) in rules: {', '.join(unknown)}")
         self.source = source
         self.version = rules.get("version")
-        self.neutralise = sorted(rules.get("neutralise", []), key=len, reverse=True)
+        neutralise = rules.get("neutralise", {})
+        if isinstance(neutralise, list):
+            neutralise = dict.fromkeys(neutralise, "")
+        self.neutralise = sorted(neutralise.items(), key=lambda item: len(item[0]), reverse=True)
         self.words = {theme: list(rules["themes"].get(theme, [])) for theme in THEMES}
 
     @classmethod
@@ -57,8 +59,8 @@ class HeadingRules:
     def match(self, heading):
         """Themes named by one heading, each with the word that named it: ``{theme: word}``."""
         text = _ENUMERATOR_RE.sub("", heading)
-        for phrase in self.neutralise:
-            text = text.replace(phrase, " ")
+        for phrase, replacement in self.neutralise:
+            text = text.replace(phrase, f" {replacement} ")
         found = {}
         for theme, words in self.words.items():
             for word in words:
@@ -88,7 +90,7 @@ class HeadingRules:
         return None, {"rule_heading": "", "rule": "no theme named"}
 
 
-def bootstrap(inputs, rules=None, exclude_reports=(), on_error=None, progress=None):
+def bootstrap(inputs, rules=None, exclude_reports=(), on_error=None):
     """Silver-label every unit of the reports whose heading names exactly one theme.
 
     Parameters
@@ -108,18 +110,11 @@ def bootstrap(inputs, rules=None, exclude_reports=(), on_error=None, progress=No
         iterator is consumed (units, labelled, per theme, abstained, reports).
     """
     rules = rules or HeadingRules.load()
-    exclude = set(exclude_reports)
     counts = Counter()
 
     def generate():
-        for doc in read_reports(inputs, on_error=on_error):
-            if progress:
-                progress(doc)
-            if doc.id in exclude:
-                counts["excluded_reports"] += 1
-                continue
-            counts["reports"] += 1
-            for unit in split_units(doc):
+        for _, units in units_of_reports(inputs, exclude_reports, counts, on_error):
+            for unit in units:
                 counts["units"] += 1
                 theme, provenance = rules.label(unit.heading)
                 if theme is None:

@@ -8,8 +8,6 @@ run code and a modified or truncated one is refused.
 
 import json
 import platform
-import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from . import THEMES, __version__
 from .embeddings import file_sha256, read_vectors, write_vectors
 from .errors import ModelError
 from .features import TfidfTransform
+from .records import atomic_directory
 from .model import ThemeClassifier
 from .tokenize import Tokenizer, default_tokenizer
 
@@ -57,10 +56,7 @@ def save_model(model, path, extra_meta=None):
     extra_meta : dict, optional
         Merged into ``meta.json`` (training data hash, metrics, provenance).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with atomic_directory(path) as tmp:
         tokenizer = model.tokenizer if model.tokenizer is not None else default_tokenizer()
         (tmp / USERDICT_FILE).write_text(tokenizer.userdict, encoding="utf-8")
         (tmp / STOPWORDS_FILE).write_text("\n".join(sorted(tokenizer.stopwords)) + "\n", encoding="utf-8")
@@ -95,13 +91,6 @@ def save_model(model, path, extra_meta=None):
             **(extra_meta or {}),
         }
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.chmod(0o755)  # mkdtemp creates it private; a model is meant to be shared
-        tmp.rename(path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def read_meta(path):

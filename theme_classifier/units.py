@@ -227,3 +227,20 @@ def split_units(document, max_chars=DEFAULT_MAX_CHARS):
                                   lineno, start + lead, start + lead + len(text)))
             start += len(chunk)
     return units
+
+
+def units_of_reports(inputs, exclude_reports=(), counts=None, on_error=None):
+    """Yield ``(document, units)`` for every readable report of ``inputs`` not excluded.
+
+    ``counts`` (a Counter), if given, receives ``reports`` and ``excluded_reports``.
+    """
+    from .reading import read_reports
+    exclude = set(exclude_reports)
+    for doc in read_reports(inputs, on_error=on_error):
+        if doc.id in exclude:
+            if counts is not None:
+                counts["excluded_reports"] += 1
+            continue
+        if counts is not None:
+            counts["reports"] += 1
+        yield doc, split_units(doc)
