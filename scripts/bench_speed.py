@@ -89,7 +89,7 @@ def main():
 
     import jieba
     from theme_classifier.prediction import predict
-    from theme_classifier.reading import decode_bytes, iter_input_paths, read_reports
+    from theme_classifier.reading import decode_bytes, iter_input_paths, read_report
     from theme_classifier.store import load_model
     from theme_classifier.tokenize import default_tokenizer
     from theme_classifier.units import split_units
@@ -103,23 +103,27 @@ def main():
     size = sum(len(t.encode("utf-8")) for t in raw)
     rows = []
 
-    # 1. the reference: jieba.lcut on the same text, one core
+    # 1. the reference (jieba.lcut on the same text) and our stages, one core. Interleaved
+    # report by report, so that a change in machine speed during the run (other tenants,
+    # frequency scaling) affects the reference and our stages alike.
     jieba.setLogLevel(60)
     jieba.initialize()
-    _, t_jieba = timed(lambda: [jieba.lcut(t) for t in raw])
-
-    # 2. our stages, in process, one core
-    docs, t_split = timed(lambda: [(d, split_units(d)) for d in read_reports(paths)])
-    units = [u.text for _, us in docs for u in us]
     tokenizer = default_tokenizer()
-    _, t_tok = timed(lambda: [tokenizer(u) for u in units])
     model, _ = load_model(args.model)
 
     def end_to_end(subset):
         return sum(len(json.dumps(p, ensure_ascii=False)) for p in predict(subset, model))
 
-    _, t_e2e = timed(lambda: end_to_end(paths))
-    n_units = len(units)
+    end_to_end(paths[:1])  # first-call costs (loading jieba's dictionary) belong to cold start
+    t_jieba = t_split = t_tok = t_e2e = 0.0
+    n_units = 0
+    for path, text in zip(paths, raw):
+        t_jieba += timed(lambda: jieba.lcut(text))[1]
+        units, seconds = timed(lambda: split_units(read_report(path)))
+        t_split += seconds
+        n_units += len(units)
+        t_tok += timed(lambda: [tokenizer(u.text) for u in units])[1]
+        t_e2e += timed(lambda: end_to_end([path]))[1]
     rows.append(("raw `jieba.lcut` (reference)", t_jieba, mb(size) / t_jieba, None, 1.0))
     rows.append(("read + normalise + split", t_split, mb(size) / t_split, n_units / t_split, t_jieba / t_split))
     rows.append(("tokenise units (our jieba Tokenizer)", t_tok, mb(size) / t_tok, n_units / t_tok, t_jieba / t_tok))

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import SEEDS
-from theme_classifier.embeddings import document_vectors, load_vectors, read_vectors
+from theme_classifier.embeddings import load_vectors, read_vectors
+from theme_classifier.features import document_vectors
 from theme_classifier.errors import ModelError
 
 
@@ -61,3 +62,17 @@ def test_document_vectors_skip_unknown_words(embedded):
     vecs = document_vectors([[known, "从未见过的词"], ["从未见过的词"], []], wv)
     assert np.allclose(np.linalg.norm(vecs[0]), 1)
     assert not vecs[1].any() and not vecs[2].any()
+
+
+def test_document_vectors_are_the_normalised_weighted_mean(embedded):
+    out, _ = embedded
+    wv, _ = load_vectors(out / "a")
+    a, b, c = wv.index_to_key[3:6]
+    docs = [[a, b, a, "从未见过的词"], [c], [b, c, c]]
+    weights = {a: 2.0, b: 0.5}  # c is missing: weight 1
+    got = document_vectors(docs, wv, weights)
+    for doc, row in zip(docs, got):
+        known = [t for t in doc if t in wv.key_to_index]
+        w = np.array([weights.get(t, 1.0) for t in known])
+        mean = w @ np.array([wv.vectors[wv.key_to_index[t]] for t in known], dtype=np.float64) / w.sum()
+        assert np.allclose(row, mean / np.linalg.norm(mean))

@@ -44,6 +44,15 @@ def test_tokenizer_is_independent_of_the_global_jieba():
     jieba.del_word("推行河长")
 
 
+def test_tokenizer_memo_gives_the_same_tokens_as_a_fresh_tokenizer(records):
+    """The tokenizer remembers how it normalised each jieba word; reuse must not change results."""
+    texts = [r["text"] for r in records[:60]]
+    warm = Tokenizer()
+    first = [warm(t) for t in texts]
+    assert [warm(t) for t in reversed(texts)] == first[::-1]
+    assert [Tokenizer()(t) for t in texts] == first
+
+
 def test_tokenizer_config_records_the_dictionary_hash():
     a, b = Tokenizer().config(), Tokenizer(userdict="碳达峰 50 n\n").config()
     assert a["userdict_sha256"] != b["userdict_sha256"]
@@ -178,7 +187,8 @@ def test_our_tfidf_and_softmax_give_scikit_learns_numbers(records):
     from theme_classifier.model import softmax_proba
     texts = [r["text"] for r in records]
     tokens = [default_tokenizer()(t) for t in texts]
-    for vectorizer, docs, analyzer in [(make_tfidf((1, 2)), tokens, "word"),
+    for vectorizer, docs, analyzer in [(make_tfidf((1, 1)), tokens, "word"),
+                                       (make_tfidf((1, 2)), tokens, "word"),
                                        (make_char_tfidf((1, 3)), texts, "char")]:
         fitted = vectorizer.fit(docs[:200])
         ours = TfidfTransform.from_sklearn(fitted, analyzer).transform(docs[200:])

@@ -183,32 +183,6 @@ def file_sha256(file):
     return digest.hexdigest()
 
 
-def document_vectors(token_lists, wv, weights=None):
-    """Weighted mean word vector of each document, L2-normalised.
-
-    Words without a vector are skipped; a document with none gets a zero vector.
-
-    Parameters
-    ----------
-    token_lists : list of list of str
-    wv : gensim.models.KeyedVectors
-    weights : dict, optional
-        Word → weight (e.g. IDF); missing words weigh 1.
-    """
-    out = np.zeros((len(token_lists), wv.vector_size), dtype=np.float64)
-    index = wv.key_to_index
-    for row, tokens in enumerate(token_lists):
-        ids = [index[t] for t in tokens if t in index]
-        if not ids:
-            continue
-        vecs = wv.vectors[ids].astype(np.float64)
-        w = np.array([weights.get(t, 1.0) for t in tokens if t in index]) if weights else np.ones(len(ids))
-        mean = w @ vecs / w.sum()
-        norm = np.linalg.norm(mean)
-        out[row] = mean / norm if norm else mean
-    return out
-
-
 def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None):
     """Split and tokenise reports into a token file (one unit per line, tokens space-separated).
 

@@ -14,7 +14,6 @@ from collections import Counter
 import numpy as np
 import scipy.sparse as sp
 
-from .embeddings import document_vectors
 
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
 _WHITESPACE_RE = re.compile(r"\s\s+")
@@ -81,26 +80,76 @@ class TfidfTransform:
         if self.analyzer == "char":
             text = _WHITESPACE_RE.sub(" ", fold_digits(doc))
             return [text[i:i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+        if (low, high) == (1, 1):
+            return doc
         return [" ".join(doc[i:i + n]) for n in range(low, high + 1) for i in range(len(doc) - n + 1)]
 
     def transform(self, docs):
         """TF-IDF matrix (CSR, one row per document) of token lists or texts."""
-        indptr, indices, values = [0], [], []
-        for doc in docs:
-            counts = Counter(t for t in self._terms(doc) if t in self.vocabulary_)
-            row = sorted((self.vocabulary_[t], (1.0 + math.log(c)) * self.idf_[self.vocabulary_[t]])
-                         for t, c in counts.items())
-            norm = math.sqrt(sum(v * v for _, v in row)) or 1.0
-            indices.extend(col for col, _ in row)
-            values.extend(v / norm for _, v in row)
-            indptr.append(len(indices))
-        return sp.csr_matrix((np.array(values, dtype=np.float64), np.array(indices, dtype=np.int32),
-                              np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(self.vocabulary)))
+        matrix = count_matrix((self._terms(doc) for doc in docs), self.vocabulary_, len(self.vocabulary))
+        matrix.data = (1.0 + np.log(matrix.data)) * self.idf_[matrix.indices]
+        return normalise_rows(matrix)
+
+
+def count_matrix(term_lists, index, n_columns):
+    """How often each known term occurs in each document (CSR, float64, sorted indices).
+
+    Terms missing from ``index`` (term → column) are skipped.
+    """
+    indptr, indices = [0], []
+    get = index.get
+    for terms in term_lists:
+        indices.extend(col for col in map(get, terms) if col is not None)
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix((np.ones(len(indices)), np.array(indices, dtype=np.int32),
+                            np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, n_columns))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def normalise_rows(matrix):
+    """Scale each row of a CSR matrix to unit L2 norm, in place (all-zero rows stay zero)."""
+    squares = np.bincount(np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)),
+                          weights=matrix.data ** 2, minlength=matrix.shape[0])
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
+    return matrix
 
 
 def unigram_idf(transform):
     """IDF of single words, used to weight word vectors in a document mean."""
     return {term: float(transform.idf_[col]) for term, col in transform.vocabulary_.items() if " " not in term}
+
+
+def document_vectors(token_lists, wv, weights=None):
+    """Weighted mean word vector of each document, L2-normalised.
+
+    Words without a vector are skipped; a document with none gets a zero vector.
+
+    Parameters
+    ----------
+    token_lists : list of list of str
+    wv : WordVectors or gensim.models.KeyedVectors
+    weights : dict or ndarray, optional
+        Word → weight (e.g. IDF; missing words weigh 1), or an array of weights
+        in ``wv``'s word order (faster when called many times).
+    """
+    counts = count_matrix(token_lists, wv.key_to_index, len(wv.index_to_key))
+    if weights is not None:
+        if isinstance(weights, dict):
+            weights = word_weights(wv, weights)
+        counts.data *= weights[counts.indices]
+    used = np.unique(counts.indices)  # only the rows of the vocabulary this batch needs
+    sums = counts[:, used] @ wv.vectors[used].astype(np.float64)
+    # The weighted mean and the weighted sum point the same way: normalising either gives the same.
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+
+
+def word_weights(wv, weights):
+    """Array of ``weights`` (word → weight, default 1) in ``wv``'s word order."""
+    return np.array([weights.get(word, 1.0) for word in wv.index_to_key], dtype=np.float64)
 
 
 def combine(token_lists, texts, tfidf=None, char_tfidf=None, wv=None, w2v_weight=1.0, idf_weights=None):

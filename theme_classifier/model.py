@@ -7,7 +7,7 @@ import numpy as np
 
 from . import LABELS, OTHER, THEMES
 from .embeddings import TokenStream, train_word2vec
-from .features import TfidfTransform, combine, make_char_tfidf, make_tfidf, unigram_idf
+from .features import TfidfTransform, combine, make_char_tfidf, make_tfidf, unigram_idf, word_weights
 from .tokenize import default_tokenizer
 
 #: Most themes a unit is given (codebook: usually 1, at most 3).
@@ -162,8 +162,11 @@ class ThemeClassifier:
         return [tokenizer(text) for text in texts]
 
     def _features(self, tokens, texts):
-        idf = unigram_idf(self.tfidf_) if self.tfidf_ is not None else None
-        return combine(tokens, texts, self.tfidf_, self.char_tfidf_, self.wv_, self.w2v_weight, idf)
+        if getattr(self, "_word_weights", None) is None and self.wv_ is not None and self.tfidf_ is not None:
+            # IDF weight of every word vector, computed once rather than per batch.
+            self._word_weights = word_weights(self.wv_, unigram_idf(self.tfidf_))
+        return combine(tokens, texts, self.tfidf_, self.char_tfidf_, self.wv_, self.w2v_weight,
+                       getattr(self, "_word_weights", None))
 
     def _new_classifier(self):
         from sklearn.linear_model import LogisticRegression
@@ -217,6 +220,7 @@ class ThemeClassifier:
         -------
         self
         """
+        self._word_weights = self._top_terms_coef = None  # caches of a previous fit
         tokens = self._tokenize(X)
         y = np.asarray(y, dtype=object)
         unknown = sorted(set(y) - set(LABELS))
@@ -292,32 +296,32 @@ class ThemeClassifier:
             return []
         features = self._features(self._tokenize(X), X)
         proba = softmax_proba(features, self.coef_, self.intercept_)
+        classes = list(self.classes_)
         results = []
         for row, p in enumerate(proba):
             scores = {label: 0.0 for label in LABELS}
-            scores.update({c: float(v) for c, v in zip(self.classes_, p)})
+            scores.update({c: float(v) for c, v in zip(classes, p)})
             primary, themes = themes_from_scores(scores, self.threshold_)
             results.append({"primary": primary,
                             "scores": {k: round(v, 4) for k, v in scores.items()},
                             "themes": themes,
-                            "top_terms": self._top_terms(features, row, primary, top_terms)})
+                            "top_terms": self._top_terms(features, row, classes.index(primary), top_terms)})
         return results
 
-    def _top_terms(self, features, row, label, k):
-        """Terms whose TF-IDF weight pushed this unit towards ``label`` the most."""
+    def _top_terms(self, features, row, class_index, k):
+        """Terms whose TF-IDF weight pushed this unit towards class ``class_index`` the most."""
         if k <= 0 or self.tfidf_ is None:
             return []
-        if not hasattr(self, "_names"):
-            self._names = self.tfidf_.vocabulary
-            n = len(self._names)
-            coef = self.coef_[:, :n]
+        if getattr(self, "_top_terms_coef", None) is None:
+            coef = self.coef_[:, :len(self.tfidf_.vocabulary)]
             if coef.shape[0] == 1:  # binary problems store one row
                 coef = np.vstack([-coef, coef])
-            self._relative_coef = coef - coef.mean(axis=0)
-        n = len(self._names)
-        tfidf_row = features[row, :n]
-        cols, values = tfidf_row.indices, tfidf_row.data
-        class_index = list(self.classes_).index(label)
-        contribution = values * self._relative_coef[class_index, cols]
+            self._top_terms_coef = coef - coef.mean(axis=0)
+        # The word TF-IDF block comes first, so its columns are the row's smallest indices.
+        start, end = features.indptr[row], features.indptr[row + 1]
+        cols, values = features.indices[start:end], features.data[start:end]
+        keep = cols < len(self.tfidf_.vocabulary)
+        cols, values = cols[keep], values[keep]
+        contribution = values * self._top_terms_coef[class_index, cols]
         order = np.argsort(-contribution, kind="stable")[:k]
-        return [self._names[cols[i]] for i in order if contribution[i] > 0]
+        return [self.tfidf_.vocabulary[cols[i]] for i in order if contribution[i] > 0]

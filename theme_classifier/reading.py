@@ -9,7 +9,6 @@ in the decoded source.
 import io
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,10 +98,14 @@ def decode_bytes(data, source="<bytes>"):
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InputError(source, f"cannot decode as {encoding} at byte {exc.start}") from None
-    controls = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL_RE.findall(text, 0, 65536))
     if controls > 0.05 * min(len(text), 65536):
         raise InputError(source, "binary file, not a text report")
     return text, encoding
+
+
+# Control characters (Unicode category Cc) other than whitespace: a text report has almost none.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _detect_encoding(data):

@@ -12,6 +12,7 @@ NUMBER = "<num>"
 
 _NUMBER_RE = re.compile(r"^[\d０-９.,，．%％‰]+$|^\d+(?:\.\d+)?[万亿千百]?$")
 _WORD_RE = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_SEEN_MAX = 200_000  # bounds the word memo (about 20 MB); the corpus has fewer distinct words
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs dictionary loading to stderr at DEBUG
 
@@ -49,6 +50,7 @@ class Tokenizer:
         self.userdict = userdict
         self.stopwords = frozenset(stopwords)
         self.hmm = hmm
+        self._seen = {}  # jieba word -> our token (None: dropped); reports reuse few words
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for line in userdict.splitlines():
@@ -59,16 +61,27 @@ class Tokenizer:
 
     def __call__(self, text):
         """Tokens of ``text`` (a list of str)."""
+        seen = self._seen
         tokens = []
-        for token in self._jieba.cut(text, HMM=self.hmm):
-            token = token.strip()
-            if not token:
-                continue
-            if _NUMBER_RE.match(token):
-                tokens.append(NUMBER)
-            elif _WORD_RE.search(token) and token not in self.stopwords:
+        for word in self._jieba.cut(text, HMM=self.hmm):
+            token = seen.get(word, "")
+            if token == "":
+                token = self._normalise(word)
+                if len(seen) < _SEEN_MAX:
+                    seen[word] = token
+            if token is not None:
                 tokens.append(token)
         return tokens
+
+    def _normalise(self, word):
+        word = word.strip()
+        if not word:
+            return None
+        if _NUMBER_RE.match(word):
+            return NUMBER
+        if _WORD_RE.search(word) and word not in self.stopwords:
+            return word
+        return None
 
     def config(self):
         """What a saved model records to rebuild (and check) this tokenizer."""
