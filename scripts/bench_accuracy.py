@@ -14,7 +14,6 @@ fastText comes from the ``fasttext-wheel`` package (``pip install -e '.[bench]'`
 """
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from theme_classifier.model import ThemeClassifier, group_splitter  # noqa: E402
 from theme_classifier.tokenize import default_tokenizer  # noqa: E402
 from theme_classifier.training import DEFAULT_PARAMS, select_silver  # noqa: E402
 
-from benchlib import machine_line, update_section  # noqa: E402
+from benchlib import machine_line, publish  # noqa: E402
 
 # The keyword-dictionary method economists apply to work reports: count hits of a
 # per-theme word list, take the theme with most hits, "other" when none. The lists
@@ -160,7 +159,7 @@ def bootstrap(gold, preds, reference, n, seed):
 
 def table(results, gold, split, n_boot, seed, reference):
     gold_labels = [r["primary"] for r in gold]
-    lines = [f"| method | accuracy | macro-F1 [95% CI] | Δ macro-F1 vs ours [95% CI] | "
+    lines = ["| method | accuracy | macro-F1 [95% CI] | Δ macro-F1 vs ours [95% CI] | "
              + " | ".join(f"F1 {t}" for t in LABELS) + " |",
              "|---|---:|---:|---:|" + "---:|" * len(LABELS)]
     for name, result in results.items():
@@ -205,10 +204,7 @@ def main():
             if not args.smoke else "")
     text += (f"Trained on the seed labels, tested on the devset ({len(dev)} units from 10 reports never seen):\n\n"
              f"{table(results, dev, 'dev', args.bootstrap, args.seed, reference)}\n")
-    print(text)
-    if not args.smoke:
-        update_section(args.out, "accuracy", text)
-        print(f"written to {args.out}", file=sys.stderr)
+    publish(text, args.out, "accuracy", write=not args.smoke)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import machine_line, update_section  # noqa: E402
+from benchlib import machine_line, publish  # noqa: E402
 from theme_classifier import THEMES  # noqa: E402
 from theme_classifier.labels import load_labels  # noqa: E402
 from theme_classifier.reading import iter_input_paths, read_reports  # noqa: E402
@@ -74,8 +74,7 @@ def main():
     lines += ["", "Commonest errors (silver → gold): " + ", ".join(
         f"{s} → {g} ({n})" for (s, g), n in confusions.most_common(5)) + "."]
     text = "\n".join(lines) + "\n"
-    print(text)
-    update_section(args.out, "silver", text)
+    publish(text, args.out, "silver")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Prints a table and writes it to docs/benchmarks.md (date, machine, commit).
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import machine_line, update_section  # noqa: E402
+from benchlib import machine_line, publish  # noqa: E402
 
 THEMES_CMD = [sys.executable, "-m", "theme_classifier"]
 
@@ -183,10 +182,7 @@ def main():
     if train is not None:
         lines.append(f"| training the default model (`themes train`, with leave-one-report-out CV) | {train:.1f} s |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.smoke:
-        update_section(args.out, "speed", text)
-        print(f"written to {args.out}", file=sys.stderr)
+    publish(text, args.out, "speed", write=not args.smoke)
 
 
 if __name__ == "__main__":

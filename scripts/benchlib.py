@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,3 +44,11 @@ def update_section(path, name, text):
     new = pattern.sub(lambda _: block, old) if pattern.search(old) else old.rstrip() + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new, encoding="utf-8")
+
+
+def publish(text, path, name, write=True):
+    """Print a benchmark's result and, unless ``write`` is false (smoke runs), store it as section ``name``."""
+    print(text)
+    if write:
+        update_section(path, name, text)
+        print(f"written to {path}", file=sys.stderr)

@@ -7,9 +7,7 @@ never imports scikit-learn (about a second of start-up). The two give the same
 numbers; ``tests/test_model.py`` checks it.
 """
 
-import math
 import re
-from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
