@@ -76,3 +76,18 @@ def test_document_vectors_are_the_normalised_weighted_mean(embedded):
         w = np.array([weights.get(t, 1.0) for t in known])
         mean = w @ np.array([wv.vectors[wv.key_to_index[t]] for t in known], dtype=np.float64) / w.sum()
         assert np.allclose(row, mean / np.linalg.norm(mean))
+
+
+def test_train_with_corpus_trains_vectors_on_the_labels_and_the_corpus(tmp_path):
+    from conftest import ROOT, run_cli
+    labels = tmp_path / "two_reports.jsonl"
+    lines = [line for line in (ROOT / "labels" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()
+             if json.loads(line)["report"] in ("000_e4ed14a6ecf8fffb", "001_51dfa91dfa589ef3")]
+    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("train", "--labels", labels, "--corpus", SEEDS, "--exclude-reports", labels,
+                     "--no-cv", "-o", tmp_path / "m", "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    stats = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))["embeddings"]["corpus_stats"]
+    # The two labelled reports are left out of the corpus, but their labelled texts are trained on.
+    assert stats["reports"] == 3 and stats["excluded_reports"] == 2
+    assert stats["extra_texts"] == len(lines)

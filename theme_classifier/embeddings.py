@@ -183,11 +183,12 @@ def file_sha256(file):
     return digest.hexdigest()
 
 
-def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None):
+def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None, extra_texts=()):
     """Split and tokenise reports into a token file (one unit per line, tokens space-separated).
 
     word2vec reads the corpus once per epoch; tokenising once into a file and
-    streaming it keeps memory flat whatever the corpus size.
+    streaming it keeps memory flat whatever the corpus size. ``extra_texts``
+    (e.g. the labelled units) are tokenised into the same file first.
 
     Returns
     -------
@@ -200,20 +201,26 @@ def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_err
     from .units import units_of_reports
 
     tokenizer = tokenizer or default_tokenizer()
-    stats = Counter(reports=0, units=0, tokens=0, characters=0, excluded_reports=0)
+    stats = Counter(reports=0, units=0, tokens=0, characters=0, excluded_reports=0, extra_texts=0)
     with open(out_file, "w", encoding="utf-8") as fh:
+        def write(text):
+            tokens = tokenizer(text)
+            if tokens:
+                fh.write(" ".join(tokens) + "\n")
+                stats["units"] += 1
+                stats["tokens"] += len(tokens)
+                stats["characters"] += len(text)
+            return bool(tokens)
+
+        stats["extra_texts"] = sum(write(text) for text in extra_texts)
         for _, units in units_of_reports(inputs, exclude_reports, stats, on_error):
             for unit in units:
-                tokens = tokenizer(unit.text)
-                if tokens:
-                    fh.write(" ".join(tokens) + "\n")
-                    stats["units"] += 1
-                    stats["tokens"] += len(tokens)
-                    stats["characters"] += len(unit.text)
+                write(unit.text)
     return dict(stats)
 
 
-def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None, epoch_progress=None):
+def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None, epoch_progress=None,
+                 extra_texts=()):
     """Train word vectors on report files, streamed from disk.
 
     Parameters
@@ -225,6 +232,8 @@ def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None,
     seed : int
     params : dict, optional
         Overrides of :data:`DEFAULT_W2V`.
+    extra_texts : iterable of str
+        Texts trained on besides the reports (``themes train --corpus`` adds its labelled units).
 
     Returns
     -------
@@ -236,7 +245,7 @@ def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None,
     settings = {**DEFAULT_W2V, **(params or {})}
     with tempfile.TemporaryDirectory(prefix="themes-embed-") as tmp:
         token_file = Path(tmp) / "tokens.txt"
-        stats = tokenize_corpus(inputs, token_file, exclude_reports, on_error=on_error)
+        stats = tokenize_corpus(inputs, token_file, exclude_reports, on_error=on_error, extra_texts=extra_texts)
         if not stats["units"]:
             raise ValueError("the corpus has no text to train word vectors on")
         wv = train_word2vec(LineSentence(str(token_file), max_sentence_length=100000), seed=seed,

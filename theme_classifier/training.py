@@ -135,9 +135,10 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         vectors, vectors_meta = load_vectors(embeddings)
         vectors_meta = {**vectors_meta, "path": str(embeddings)}
     elif corpus and params.get("use_w2v", True):
-        say("training word vectors on the corpus")
+        say("training word vectors on the labelled units and the corpus")
+        # The labelled texts join the corpus, so their own words get vectors too.
         vectors, vectors_meta = embed_corpus(corpus, read_report_ids(exclude_reports), seed=seed,
-                                             on_error=on_error)
+                                             on_error=on_error, extra_texts=[r["text"] for r in records])
         vectors_meta["corpus"] = [str(c) for c in corpus]
     metrics = {}
     silver_records, silver_meta = [], None
