@@ -83,6 +83,8 @@ def main():
     parser.add_argument("--model", default=ROOT / "models" / "default")
     parser.add_argument("--embeddings", default=ROOT / "work" / "emb", help="for the training-time row")
     parser.add_argument("--smoke", action="store_true", help="16 reports, nothing written")
+    parser.add_argument("--corpus-commands", action="store_true",
+                        help="also time `themes bootstrap` and `themes embed` on the whole corpus (+6 minutes)")
     parser.add_argument("--out", default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
 
@@ -160,6 +162,13 @@ def main():
         if Path(args.embeddings).is_dir() and not args.smoke:
             train = run_child(THEMES_CMD + ["train", "--labels", str(ROOT / "labels" / "seeds.jsonl"),
                                             "--embeddings", str(args.embeddings), "-o", str(Path(tmp) / "m"), "-q"])
+        corpus_commands = []
+        if args.corpus_commands:
+            corpus_dir = str(args.corpus) if not args.smoke else paths[0]
+            for name, command in [("bootstrap", ["bootstrap", corpus_dir, "-o", str(Path(tmp) / "silver.jsonl")]),
+                                  ("embed", ["embed", corpus_dir, "--seed", "0", "-o", str(Path(tmp) / "emb")])]:
+                rss, seconds = child_peak_rss(THEMES_CMD + command + ["-q"])
+                corpus_commands.append((name, seconds, rss))
 
     lines = [f"Run {machine_line()}; corpus: {len(paths)} reports, {mb(size):.1f} MB of UTF-8 text, "
              f"{n_units} units.", "",
@@ -181,6 +190,8 @@ def main():
               f"| cold start: `themes predict` on one seed report (median of 5) | {cold:.2f} s |"]
     if train is not None:
         lines.append(f"| training the default model (`themes train`, with leave-one-report-out CV) | {train:.1f} s |")
+    for name, seconds, rss in corpus_commands:
+        lines.append(f"| `themes {name}` on the whole corpus: wall time, peak RSS | {seconds / 60:.1f} min, {rss:.0f} MB |")
     text = "\n".join(lines) + "\n"
     publish(text, args.out, "speed", write=not args.smoke)
 
