@@ -127,6 +127,13 @@ def test_directory_with_one_bad_file_keeps_the_good_ones(tmp_path):
     assert sorted(e.source.rsplit("/", 1)[-1] for e in errors) == ["2bad.txt", "3empty.md"]
 
 
+def test_a_directory_readme_is_not_a_report_but_a_named_one_is(tmp_path):
+    (tmp_path / "江苏省2020.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "README.md").write_text("# About this collection\n\nSources and licences.\n", encoding="utf-8")
+    assert [d.id for d in read_reports([tmp_path])] == ["江苏省2020"]
+    assert [d.id for d in read_reports([tmp_path / "README.md"])] == ["README"]
+
+
 def test_undecodable_file(tmp_path):
     path = tmp_path / "latin.txt"
     path.write_bytes(bytes(range(0x80, 0x100)) * 20)

@@ -359,7 +359,7 @@ def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count,
 
     \b
     Example:
-      themes embed ../shared/corpus --exclude-reports ../shared/devset/devset.jsonl -o emb/
+      themes embed ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o emb/
     """
     from .embeddings import embed_corpus, save_vectors
     from .training import read_report_ids
@@ -394,7 +394,7 @@ def bootstrap(corpus, output, rules, exclude_reports, quiet):
 
     \b
     Example:
-      themes bootstrap ../shared/corpus --exclude-reports ../shared/devset/devset.jsonl -o work/silver.jsonl
+      themes bootstrap ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o work/silver.jsonl
     """
     from .silver import HeadingRules, bootstrap as bootstrap_units
     from .training import read_report_ids

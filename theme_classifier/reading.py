@@ -17,6 +17,9 @@ from .errors import InputError
 
 #: File suffixes picked up when a directory is walked.
 REPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+#: Documentation files a collection of reports often holds; skipped when a directory is walked
+#: (named explicitly, they are read like any report).
+NOT_REPORTS = {"readme", "license", "licence", "changelog", "contributing"}
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -304,7 +307,10 @@ def parse_metadata(report_id, text=""):
 # ------------------------------------------------------------------ inputs
 
 def iter_input_paths(inputs, suffixes=REPORT_SUFFIXES):
-    """Expand files and directories (recursively, in sorted order) into paths; ``-`` is kept."""
+    """Expand files and directories (recursively, in sorted order) into paths; ``-`` is kept.
+
+    A directory's README/LICENSE-style files are not reports and are skipped.
+    """
     for item in inputs:
         item = str(item)
         if item == "-":
@@ -312,7 +318,8 @@ def iter_input_paths(inputs, suffixes=REPORT_SUFFIXES):
             continue
         path = Path(item)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes]
+            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                     and p.stem.lower() not in NOT_REPORTS]
             yield from sorted(found, key=lambda p: p.as_posix())
         else:
             yield path
