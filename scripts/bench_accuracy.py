@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from theme_classifier import LABELS, OTHER, THEMES  # noqa: E402
 from theme_classifier.embeddings import load_vectors  # noqa: E402
-from theme_classifier.evaluation import score  # noqa: E402
+from theme_classifier.evaluation import agreeing_units, score  # noqa: E402
 from theme_classifier.labels import load_labels, load_silver  # noqa: E402
 from theme_classifier.model import ThemeClassifier, group_splitter  # noqa: E402
 from theme_classifier.tokenize import default_tokenizer  # noqa: E402
@@ -96,13 +96,11 @@ def ours(params, vectors=None, silver=(), silver_weight=0.0):
 
 
 def ours_agreeing(params, vectors, silver, silver_weight):
-    """Gold + only the silver units whose heading theme a gold-only model of the same fold agrees
-    with: the rules' errors (17% of silver labels) are filtered out without seeing held-out labels."""
+    """Gold + only the silver units that a gold-only model of the same fold agrees with
+    (``themes train --silver`` does this by default): the rules' errors are filtered out
+    without the filter seeing held-out labels."""
     def fit(texts, labels, groups, seed):
-        gold_model = ThemeClassifier(**{**params, "seed": seed, "threshold": 0.3}).fit(
-            texts, labels, vectors=vectors)
-        predicted = gold_model.predict([r["text"] for r in silver])
-        kept = [r for r, label in zip(silver, predicted) if label == r["primary"]]
+        kept = agreeing_units(list(texts), list(labels), silver, {**params, "seed": seed}, vectors)
         return ours(params, vectors, kept, silver_weight)(texts, labels, groups, seed)
     return fit
 

@@ -79,3 +79,21 @@ def test_train_with_silver_records_it(cli, tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     meta = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))
     assert meta["silver"]["weight"] == 0.1 and meta["silver"]["used"] > 0
+    # By default only the silver units that a gold-only model agrees with are kept.
+    assert 0 < meta["silver"]["kept"] < meta["silver"]["used"]
+    unfiltered = cli("train", "--labels", labels, "--silver", silver, "--silver-weight", "0.1", "--no-cv",
+                     "--no-silver-filter", "-o", tmp_path / "raw", "-q")
+    assert unfiltered.returncode == 0, unfiltered.stderr.decode()
+    raw = json.loads((tmp_path / "raw" / "meta.json").read_text(encoding="utf-8"))["silver"]
+    assert raw["kept"] == raw["used"] == meta["silver"]["used"] and raw["filter"] is None
+
+
+def test_agreeing_units_keep_what_a_gold_model_also_predicts():
+    from theme_classifier.evaluation import agreeing_units
+    gold = [json.loads(line) for line in (ROOT / "labels" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()]
+    gold = [r for r in gold if r["primary"] in ("ecology", "industry")]
+    extra = [{"id": "x#1", "report": "x", "text": "加强大气污染防治，推进河湖生态修复和湿地保护。", "primary": "ecology"},
+             {"id": "x#2", "report": "x", "text": "加强大气污染防治，推进河湖生态修复和湿地保护。", "primary": "industry"}]
+    params = {"use_w2v": False, "C": 10.0}
+    kept = agreeing_units([r["text"] for r in gold], [r["primary"] for r in gold], extra, params)
+    assert [r["id"] for r in kept] == ["x#1"]

@@ -178,14 +178,16 @@ def labels_stats(files, as_json):
               help="Silver-labelled units from 'themes bootstrap', weighted below gold (repeatable).")
 @click.option("--silver-weight", type=float, default=None,
               help="Weight of a silver unit (gold = 1); default: chosen by cross-validation.")
+@click.option("--silver-filter/--no-silver-filter", default=True, show_default=True,
+              help="Keep only the silver units that a model trained on the gold labels agrees with.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 @click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
 @click.option("--no-cv", is_flag=True, help="Skip leave-one-report-out cross-validation.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
-def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, seed, config, no_cv, output,
-          quiet):
+def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, silver_filter, seed, config, no_cv,
+          output, quiet):
     """Train a model on labelled units and save it as a directory.
 
     Prints the leave-one-report-out cross-validated scores when done.
@@ -202,11 +204,13 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     meta = train_model(labels_, output, corpus=list(corpus), embeddings=embeddings,
                        exclude_reports=exclude_reports, seed=seed, config=config, cv=not no_cv,
-                       on_error=batch, progress=say, silver=list(silver), silver_weight=silver_weight)
+                       on_error=batch, progress=say, silver=list(silver), silver_weight=silver_weight,
+                       filter_silver=silver_filter)
     click.echo(f"saved model to {output} ({meta['training']['units']} units from "
                f"{meta['training']['reports']} reports)")
     if meta.get("silver"):
-        click.echo(f"silver: {meta['silver']['used']} units at weight {meta['silver']['weight']}")
+        click.echo(f"silver: {meta['silver']['kept']} of {meta['silver']['used']} units kept, "
+                   f"at weight {meta['silver']['weight']}")
     if "cross_validation" in meta["metrics"]:
         click.echo(format_metrics(meta["metrics"]["cross_validation"],
                                   "cross-validated, leave one report out:"))

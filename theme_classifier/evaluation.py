@@ -60,15 +60,31 @@ def evaluate_model(model, records):
     return metrics, predictions
 
 
+def agreeing_units(texts, labels, extra, params=None, vectors=None):
+    """The ``extra`` units (e.g. silver labels) whose label a model trained on ``texts``/``labels``
+    alone also predicts.
+
+    Heading rules are wrong on about one silver unit in six; a gold-only model is more accurate
+    on the same units, so keeping only the units it agrees with drops most rule errors.
+    """
+    if not extra:
+        return []
+    model = ThemeClassifier(**{**(params or {}), "threshold": 0.3}).fit(texts, labels, vectors=vectors)
+    predicted = model.predict([r["text"] for r in extra])
+    return [r for r, label in zip(extra, predicted) if label == r["primary"]]
+
+
 def cross_validate(records, params=None, vectors=None, sentences=None, progress=None, extra=None,
-                   extra_weight=1.0):
+                   extra_weight=1.0, filter_extra=False):
     """Cross-validate training itself, holding out whole reports.
 
     Leave-one-report-out for up to 10 reports, else grouped 5-fold. Every fold
     trains a fresh model (word vectors included, unless pre-trained ``vectors``
     are given), so held-out reports are never seen. ``extra`` labelled units
     (e.g. silver labels from other reports) join every fold's training data
-    with weight ``extra_weight`` and are never scored.
+    with weight ``extra_weight`` and are never scored; with ``filter_extra`` only those a
+    gold-only model of the same fold agrees with (:func:`agreeing_units`), so the filter never
+    sees a held-out report either.
 
     Returns
     -------
@@ -85,13 +101,16 @@ def cross_validate(records, params=None, vectors=None, sentences=None, progress=
     folds = list(group_splitter(groups).split(texts, groups=groups))
     extra = extra or []
     for number, (train, test) in enumerate(folds, start=1):
+        fold_texts, fold_labels = [texts[i] for i in train], [records[i]["primary"] for i in train]
+        fold_extra = (agreeing_units(fold_texts, fold_labels, extra, params, vectors) if filter_extra and extra_weight
+                      else extra)
         model = ThemeClassifier(**params).fit(
-            [texts[i] for i in train] + [r["text"] for r in extra],
-            [records[i]["primary"] for i in train] + [r["primary"] for r in extra],
-            themes=[records[i]["themes"] for i in train] + [None] * len(extra),
-            groups=[groups[i] for i in train] + [r["report"] for r in extra],
+            fold_texts + [r["text"] for r in fold_extra],
+            fold_labels + [r["primary"] for r in fold_extra],
+            themes=[records[i]["themes"] for i in train] + [None] * len(fold_extra),
+            groups=[groups[i] for i in train] + [r["report"] for r in fold_extra],
             vectors=vectors, sentences=sentences,
-            sample_weight=[1.0] * len(train) + [extra_weight] * len(extra))
+            sample_weight=[1.0] * len(train) + [extra_weight] * len(fold_extra))
         for i, prediction in zip(test, model.analyse([texts[i] for i in test], top_terms=0)):
             predictions[i] = prediction
         if progress:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .embeddings import embed_corpus, load_vectors
 from .errors import InputError
-from .evaluation import cross_validate
+from .evaluation import agreeing_units, cross_validate
 from .labels import label_files, labels_sha256, load_labels, load_silver
 from .model import ThemeClassifier
 from .store import save_model
@@ -72,7 +72,8 @@ def select_silver(records, max_per_theme=SILVER_MAX_PER_THEME, seed=0, exclude_t
     return sorted(chosen, key=lambda r: r["id"])
 
 
-def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIGHTS, progress=None):
+def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIGHTS, progress=None,
+                         filter_silver=True):
     """The silver weight with the best leave-one-report-out macro-F1 on the gold units.
 
     Returns
@@ -85,7 +86,7 @@ def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIG
     scores = {}
     for weight in (0.0,) + tuple(weights):
         metrics, _ = cross_validate(gold, fast, vectors=vectors, extra=silver if weight else None,
-                                    extra_weight=weight)
+                                    extra_weight=weight, filter_extra=filter_silver)
         scores[weight] = metrics["macro_f1"]
         if progress:
             progress(f"silver weight {weight}: leave-one-report-out macro-F1 {metrics['macro_f1']:.3f}")
@@ -94,7 +95,7 @@ def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIG
 
 
 def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed=0, config=None,
-          cv=True, on_error=None, progress=None, silver=None, silver_weight=None):
+          cv=True, on_error=None, progress=None, silver=None, silver_weight=None, filter_silver=True):
     """Train a model on labelled units, cross-validate it by report, and save it.
 
     Parameters
@@ -119,6 +120,9 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     silver_weight : float, optional
         Weight of a silver unit (gold weighs 1); ``None`` chooses it by cross-validation
         among :data:`SILVER_WEIGHTS` (0 = not using silver is a candidate too).
+    filter_silver : bool
+        Keep only the silver units that a model trained on the gold labels alone agrees with
+        (in cross-validation, a model of the same fold); raw heading-rule labels measurably hurt.
     progress : callable, optional
         Called with a short message at each step.
 
@@ -141,7 +145,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                                              on_error=on_error, extra_texts=[r["text"] for r in records])
         vectors_meta["corpus"] = [str(c) for c in corpus]
     metrics = {}
-    silver_records, silver_meta = [], None
+    silver_records, cv_silver, silver_meta = [], [], None
     if silver:
         available = load_silver(label_files(silver))
         silver_records = select_silver(available, seed=seed, exclude_texts=[r["text"] for r in records])
@@ -151,15 +155,23 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                        "reports": len({r["report"] for r in silver_records})}
         if silver_weight is None:
             say(f"choosing the silver weight by cross-validation ({len(silver_records)} silver units)")
-            silver_weight, tried = choose_silver_weight(records, silver_records, params, vectors, progress=say)
+            silver_weight, tried = choose_silver_weight(records, silver_records, params, vectors, progress=say,
+                                                        filter_silver=filter_silver)
             silver_meta["weights_tried"] = {str(w): round(f, 4) for w, f in tried.items()}
         silver_meta["weight"] = silver_weight
+        silver_meta["filter"] = "agrees with a gold-only model" if filter_silver else None
+        cv_silver = silver_records
         if not silver_weight:
-            silver_records = []
+            silver_records = cv_silver = []
+        elif filter_silver:
+            say("keeping the silver units a gold-only model agrees with")
+            silver_records = agreeing_units([r["text"] for r in records], [r["primary"] for r in records],
+                                            silver_records, params, vectors)
+        silver_meta["kept"] = len(silver_records)
     if cv and len({r["report"] for r in records}) > 1:
         say("cross-validating (leave one report out)")
-        cv_metrics, _ = cross_validate(records, params, vectors=vectors, extra=silver_records,
-                                       extra_weight=silver_weight or 0.0,
+        cv_metrics, _ = cross_validate(records, params, vectors=vectors, extra=cv_silver,
+                                       extra_weight=silver_weight or 0.0, filter_extra=filter_silver,
                                        progress=lambda i, n: say(f"fold {i}/{n}"))
         metrics["cross_validation"] = cv_metrics
     say("training the final model")
