@@ -92,33 +92,50 @@ def cross_validate(records, params=None, vectors=None, sentences=None, progress=
         Metrics over all held-out units, and each unit's out-of-fold prediction
         in the order of ``records``.
     """
+    return cross_validate_weights(records, [extra_weight], params, vectors, sentences, progress, extra,
+                                  filter_extra)[0]
+
+
+def cross_validate_weights(records, extra_weights, params=None, vectors=None, sentences=None, progress=None,
+                           extra=None, filter_extra=False):
+    """:func:`cross_validate` for several weights of the ``extra`` units at once.
+
+    Each fold's split and its filtered ``extra`` units are computed once and shared by
+    every weight; weight 0 trains on ``records`` alone. Returns one ``(metrics,
+    predictions)`` pair per weight, in the order of ``extra_weights``.
+    """
     params = dict(params or {})
     groups = [r["report"] for r in records]
     if len(set(groups)) < 2:
         raise ValueError("cross-validation needs labelled units from at least two reports")
     texts = [r["text"] for r in records]
-    predictions = [None] * len(records)
+    predictions = [[None] * len(records) for _ in extra_weights]
     folds = list(group_splitter(groups).split(texts, groups=groups))
     extra = extra or []
     for number, (train, test) in enumerate(folds, start=1):
         fold_texts, fold_labels = [texts[i] for i in train], [records[i]["primary"] for i in train]
-        fold_extra = (agreeing_units(fold_texts, fold_labels, extra, params, vectors) if filter_extra and extra_weight
-                      else extra)
-        model = ThemeClassifier(**params).fit(
-            fold_texts + [r["text"] for r in fold_extra],
-            fold_labels + [r["primary"] for r in fold_extra],
-            themes=[records[i]["themes"] for i in train] + [None] * len(fold_extra),
-            groups=[groups[i] for i in train] + [r["report"] for r in fold_extra],
-            vectors=vectors, sentences=sentences,
-            sample_weight=[1.0] * len(train) + [extra_weight] * len(fold_extra))
-        for i, prediction in zip(test, model.analyse([texts[i] for i in test], top_terms=0)):
-            predictions[i] = prediction
+        fold_extra = (agreeing_units(fold_texts, fold_labels, extra, params, vectors)
+                      if filter_extra and any(extra_weights) else extra)
+        for weight, weight_predictions in zip(extra_weights, predictions):
+            units = fold_extra if weight else []
+            model = ThemeClassifier(**params).fit(
+                fold_texts + [r["text"] for r in units],
+                fold_labels + [r["primary"] for r in units],
+                themes=[records[i]["themes"] for i in train] + [None] * len(units),
+                groups=[groups[i] for i in train] + [r["report"] for r in units],
+                vectors=vectors, sentences=sentences,
+                sample_weight=[1.0] * len(train) + [weight] * len(units))
+            for i, prediction in zip(test, model.analyse([texts[i] for i in test], top_terms=0)):
+                weight_predictions[i] = prediction
         if progress:
             progress(number, len(folds))
-    metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
-                    [r["themes"] for r in records], [p["themes"] for p in predictions])
-    metrics["folds"] = len(folds)
-    return metrics, predictions
+    results = []
+    for weight_predictions in predictions:
+        metrics = score([r["primary"] for r in records], [p["primary"] for p in weight_predictions],
+                        [r["themes"] for r in records], [p["themes"] for p in weight_predictions])
+        metrics["folds"] = len(folds)
+        results.append((metrics, weight_predictions))
+    return results
 
 
 def format_metrics(metrics, title=None):

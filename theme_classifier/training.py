@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .embeddings import embed_corpus, load_vectors
 from .errors import InputError
-from .evaluation import agreeing_units, cross_validate
+from .evaluation import agreeing_units, cross_validate, cross_validate_weights
 from .labels import label_files, labels_sha256, load_labels, load_silver
 from .model import ThemeClassifier
 from .store import save_model
@@ -83,10 +83,12 @@ def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIG
     """
     # The threshold does not change the primary label: fix it to keep the search fast.
     fast = {**params, "threshold": 0.3}
+    candidates = (0.0,) + tuple(weights)
+    fold_progress = (lambda i, n: progress(f"silver weights: fold {i}/{n}")) if progress else None
+    results = cross_validate_weights(gold, candidates, fast, vectors=vectors, extra=silver,
+                                     filter_extra=filter_silver, progress=fold_progress)
     scores = {}
-    for weight in (0.0,) + tuple(weights):
-        metrics, _ = cross_validate(gold, fast, vectors=vectors, extra=silver if weight else None,
-                                    extra_weight=weight, filter_extra=filter_silver)
+    for weight, (metrics, _) in zip(candidates, results):
         scores[weight] = metrics["macro_f1"]
         if progress:
             progress(f"silver weight {weight}: leave-one-report-out macro-F1 {metrics['macro_f1']:.3f}")
@@ -145,32 +147,33 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                                              on_error=on_error, extra_texts=[r["text"] for r in records])
         vectors_meta["corpus"] = [str(c) for c in corpus]
     metrics = {}
-    silver_records, cv_silver, silver_meta = [], [], None
+    # silver_pool: the sampled silver units, filtered per fold in cross-validation;
+    # silver_records: those the final model trains on.
+    silver_pool, silver_records, silver_meta = [], [], None
     if silver:
         available = load_silver(label_files(silver))
-        silver_records = select_silver(available, seed=seed, exclude_texts=[r["text"] for r in records])
+        silver_pool = select_silver(available, seed=seed, exclude_texts=[r["text"] for r in records])
         silver_meta = {"files": [str(p) for p in label_files(silver)], "available": len(available),
-                       "used": len(silver_records),
-                       "used_per_theme": dict(sorted(Counter(r["primary"] for r in silver_records).items())),
-                       "reports": len({r["report"] for r in silver_records})}
+                       "used": len(silver_pool),
+                       "used_per_theme": dict(sorted(Counter(r["primary"] for r in silver_pool).items())),
+                       "reports": len({r["report"] for r in silver_pool})}
         if silver_weight is None:
-            say(f"choosing the silver weight by cross-validation ({len(silver_records)} silver units)")
-            silver_weight, tried = choose_silver_weight(records, silver_records, params, vectors, progress=say,
+            say(f"choosing the silver weight by cross-validation ({len(silver_pool)} silver units)")
+            silver_weight, tried = choose_silver_weight(records, silver_pool, params, vectors, progress=say,
                                                         filter_silver=filter_silver)
             silver_meta["weights_tried"] = {str(w): round(f, 4) for w, f in tried.items()}
         silver_meta["weight"] = silver_weight
         silver_meta["filter"] = "agrees with a gold-only model" if filter_silver else None
-        cv_silver = silver_records
         if not silver_weight:
-            silver_records = cv_silver = []
+            silver_pool = []
         elif filter_silver:
             say("keeping the silver units a gold-only model agrees with")
-            silver_records = agreeing_units([r["text"] for r in records], [r["primary"] for r in records],
-                                            silver_records, params, vectors)
+        silver_records = (agreeing_units([r["text"] for r in records], [r["primary"] for r in records],
+                                         silver_pool, params, vectors) if filter_silver else silver_pool)
         silver_meta["kept"] = len(silver_records)
     if cv and len({r["report"] for r in records}) > 1:
         say("cross-validating (leave one report out)")
-        cv_metrics, _ = cross_validate(records, params, vectors=vectors, extra=cv_silver,
+        cv_metrics, _ = cross_validate(records, params, vectors=vectors, extra=silver_pool,
                                        extra_weight=silver_weight or 0.0, filter_extra=filter_silver,
                                        progress=lambda i, n: say(f"fold {i}/{n}"))
         metrics["cross_validation"] = cv_metrics
