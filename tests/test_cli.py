@@ -72,7 +72,7 @@ def test_predict_csv_and_pre_split_units(cli, tmp_path, trained):
     out = tmp_path / "pred.csv"
     result = cli("predict", units, "-m", model_dir, "-o", out, "-q")
     assert result.returncode == 0, result.stderr.decode()
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["id"] for r in rows] == ["mine#1", "units#2"]
     assert "scores_industry" in rows[0] and "themes" in rows[0]
 

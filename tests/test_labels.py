@@ -25,7 +25,7 @@ def write_jsonl(path, rows):
     (dict(GOOD, themes=["ecology"]), "primary 'industry' missing from themes"),
     (dict(GOOD, text="  "), "empty text"),
     (dict(GOOD, primary="other", themes=["industry"]), "primary 'other' must have no themes"),
-    ({"id": "r#1", "text": "x"}, "missing field(s): primary, themes"),
+    ({"id": "r#1", "text": "x"}, "missing field(s): primary"),
     ("{not json", "invalid JSON"),
     ("[1, 2]", "not a JSON object"),
 ])

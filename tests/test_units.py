@@ -135,7 +135,7 @@ def test_cli_split_writes_jsonl_and_csv(cli, tmp_path):
     assert len({u["report"] for u in units}) == 5
     csv_out = tmp_path / "units.csv"
     assert cli("split", SEEDS, "-o", csv_out, "-q").returncode == 0
-    rows = list(csv.DictReader(io.StringIO(csv_out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"))))
     assert [r["text"] for r in rows] == [u["text"] for u in units]
 
 

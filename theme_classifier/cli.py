@@ -12,7 +12,7 @@ import click
 from .errors import ThemeError
 from .reading import iter_input_paths, read_reports
 from .records import write_records
-from .units import DEFAULT_MAX_CHARS, split_units
+from .units import DEFAULT_MAX_CHARS, UNIT_FIELDS, split_units
 
 #: The shipped model; THEMES_MODEL overrides it.
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
@@ -99,7 +99,7 @@ def split(inputs, output, max_chars, quiet):
     with _progress(paths, quiet, "splitting") as items:
         units = (unit.to_dict() for doc in read_reports(items, on_error=batch)
                  for unit in split_units(doc, max_chars=max_chars))
-        count = write_records(units, output)
+        count = write_records(units, output, fields=UNIT_FIELDS)
     if not quiet:
         click.echo(f"{count} units", err=True)
     batch.finish()
@@ -165,6 +165,63 @@ def labels_stats(files, as_json):
     click.echo(f"\n{'report':<28}" + "".join(f"{label[:5]:>7}" for label in LABELS) + f"{'total':>7}")
     for report, counts in stats["reports"].items():
         click.echo(f"{report[:27]:<28}" + "".join(f"{counts[l]:>7}" for l in LABELS) + f"{sum(counts.values()):>7}")
+
+
+@labels.command("agree")
+@click.argument("passes", nargs=-1, required=True)
+@click.option("-o", "--output", default=None, help="Write the disagreements (.csv or .jsonl) for adjudication.")
+@click.option("--units", multiple=True, type=click.Path(), help="Batch file(s) with the units' text, if the passes hold labels only.")
+@_friendly
+def labels_agree(passes, output, units):
+    """Agreement between independent annotation passes over the same units.
+
+    Prints the share of units with the same primary theme, Cohen's kappa (two
+    passes) or Fleiss' kappa (three or more), agreement per theme, and writes
+    the units they disagree on, with every pass's labels and the text.
+
+    \b
+    Example:
+      themes labels agree pass_a.csv pass_b.csv -o disagreements.csv
+    """
+    from .agreement import agreement, disagreement_fields, load_units
+    result = agreement(list(passes), units=load_units(units))
+    if output:  # before printing, so a closed pipe on stdout loses nothing
+        write_records(result["disagreements"], output, fields=disagreement_fields(result["passes"]))
+    click.echo(f"{result['units']} units, {len(result['passes'])} passes: primary agrees on "
+               f"{result['primary_agreement']:.1%}, {result['kappa_kind']}'s kappa {result['kappa']:.3f}")
+    click.echo(f"{'label':<12}" + "".join(f"{n[:10]:>11}" for n in result["passes"]) + f"{'specific':>10}"
+               f"{'themes agree':>14}{'kappa':>8}")
+    for label, row in result["per_label"].items():
+        theme = result["per_theme"].get(label, {})
+        specific = "" if row["specific_agreement"] is None else f"{row['specific_agreement']:.2f}"
+        click.echo(f"{label:<12}" + "".join(f"{c:>11}" for c in row["counts"].values()) + f"{specific:>10}"
+                   + (f"{theme['agreement']:>14.1%}{theme['kappa']:>8.2f}" if theme else ""))
+    if output:
+        click.echo(f"{len(result['disagreements'])} disagreement(s) written to {output}")
+
+
+@labels.command("merge")
+@click.argument("passes", nargs=-1, required=True)
+@click.option("--adjudicated", type=click.Path(), help="Labels (id, primary, themes) decided for disputed units.")
+@click.option("--units", multiple=True, type=click.Path(), help="Batch file(s) with the units' text, if the passes hold labels only.")
+@click.option("-o", "--output", required=True, help="Gold labels to write (.jsonl or .csv).")
+@_friendly
+def labels_merge(passes, adjudicated, units, output):
+    """Gold labels from agreeing passes plus an adjudication of the disputes.
+
+    A unit whose passes agree on the primary theme keeps it (themes: those
+    every pass named); a disputed unit takes the adjudicated labels. Nothing is
+    written while any unit is still in dispute.
+
+    \b
+    Example:
+      themes labels merge pass_a.csv pass_b.csv --adjudicated decided.csv -o gold.jsonl
+    """
+    from .agreement import GOLD_FIELDS, load_units, merge
+    gold = merge(list(passes), adjudicated, units=load_units(units))
+    write_records(gold, output, fields=GOLD_FIELDS)
+    click.echo(f"{len(gold)} gold units ({sum(g['agreement'] == 'adjudicated' for g in gold)} adjudicated) "
+               f"written to {output}")
 
 
 @main.command()
@@ -242,7 +299,8 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
       themes predict 江苏省2020.txt -m models/default --top-terms 3
       themes predict ../shared/corpus/reports --jobs 2 --report out/   # + tables, plots, report.html
     """
-    from .prediction import predict as predict_units
+    from . import LABELS
+    from .prediction import predict as predict_units, prediction_fields
     from .reporting import ShareSummary
     from .store import load_model
     model, _ = load_model(model_dir or default_model_path())
@@ -255,12 +313,60 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
         jobs = 1  # worker processes cannot read standard input
     with _progress(paths, quiet, "predicting") as items:
         predictions = predict_units(items, model, top_terms=top_terms, on_error=batch, jobs=jobs)
-        count = write_records(map(summary.add, predictions), output)
+        count = write_records(map(summary.add, predictions), output, fields=prediction_fields(LABELS))
     if not quiet:
         click.echo(summary.table(), err=True)
         click.echo(f"{count} units labelled", err=True)
     if report_dir and count:
         _report(output, report_dir, quiet)
+    batch.finish()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-m", "--model", "model_dir", type=click.Path(), default=None,
+              help="Model that scores the units (default: the shipped model).")
+@click.option("-n", "count", default=100, show_default=True, type=click.IntRange(1, None),
+              help="How many units to suggest.")
+@click.option("-o", "--output", required=True, help="Batch to label (.csv, UTF-8 with BOM for Excel, or .jsonl).")
+@click.option("--labelled", multiple=True, type=click.Path(),
+              help="Label file or directory whose units are not suggested again (repeatable).")
+@click.option("--exclude-reports", multiple=True,
+              help="Report id, or labels file whose reports, to leave out (repeatable).")
+@click.option("--random", "random_sample", is_flag=True,
+              help="A random sample stratified by region and decade, for unbiased evaluation.")
+@click.option("--blind", is_flag=True, help="Leave out the model's guesses, so annotators are not anchored.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, None), help="Random seed.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, None),
+              help="Worker processes for scoring.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@_friendly
+def suggest(inputs, model_dir, count, output, labelled, exclude_reports, random_sample, blind, seed, jobs, quiet):
+    """Pick the units whose labels would teach the model most, for annotation.
+
+    Suggests the units with the smallest margin between the model's two most
+    probable themes, spread over reports, regions and decades, skipping near-
+    duplicates and units already labelled. Each row has the unit's heading and
+    neighbouring paragraphs, and empty primary/themes columns to fill in.
+
+    \b
+    Example:
+      themes suggest ../shared/corpus/reports -n 200 --labelled labels/ -o batch.csv
+      themes suggest ../shared/corpus/reports -n 200 --random --blind --seed 3 -o batch.jsonl
+    """
+    from .labels import read_report_ids
+    from .suggest import suggest_fields, suggest_units
+    model = None
+    if not (random_sample and blind):
+        from .store import load_model
+        model, _ = load_model(model_dir or default_model_path())
+    batch = _Batch()
+    rows = suggest_units(list(inputs), count, model=model, random_sample=random_sample, labelled=labelled,
+                         exclude_reports=read_report_ids(exclude_reports), seed=seed, on_error=batch, jobs=jobs)
+    write_records(rows, output, fields=suggest_fields(blind))
+    if not quiet:
+        click.echo(f"{len(rows)} units from {len({r['report'] for r in rows})} reports written to {output}",
+                   err=True)
     batch.finish()
 
 
@@ -366,7 +472,7 @@ def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count,
       themes embed ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o emb/
     """
     from .embeddings import embed_corpus, save_vectors
-    from .training import read_report_ids
+    from .labels import read_report_ids
     batch = _Batch()
     paths = list(iter_input_paths(corpus))
     say = (lambda *a: None) if quiet else (lambda message: click.echo(message, err=True))
@@ -400,14 +506,14 @@ def bootstrap(corpus, output, rules, exclude_reports, quiet):
     Example:
       themes bootstrap ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o work/silver.jsonl
     """
-    from .silver import HeadingRules, bootstrap as bootstrap_units
-    from .training import read_report_ids
+    from .silver import SILVER_FIELDS, HeadingRules, bootstrap as bootstrap_units
+    from .labels import read_report_ids
     batch = _Batch()
     paths = list(iter_input_paths(corpus))
     with _progress(paths, quiet, "bootstrapping") as items:
         units, counts = bootstrap_units(items, HeadingRules.load(rules), read_report_ids(exclude_reports),
                                         on_error=batch)
-        written = write_records(units, output)
+        written = write_records(units, output, fields=SILVER_FIELDS)
     if not quiet:
         from . import THEMES
         total = counts["units"] or 1

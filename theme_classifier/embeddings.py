@@ -6,16 +6,19 @@ them parses numbers and words only, never pickled objects.
 
 import hashlib
 import json
+import os
+import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelError
-from .records import atomic_directory
+from .atomic import atomic_directory, has_meta
 
 VECTORS_FILE = "vectors.bin"
 META_FILE = "meta.json"
+FORMAT = "theme_classifier.embeddings"
 
 #: word2vec settings; workers=1 makes training reproducible for a given seed.
 DEFAULT_W2V = {"vector_size": 100, "window": 5, "min_count": 2, "sg": 1, "negative": 5,
@@ -86,11 +89,16 @@ def train_word2vec(sentences, seed=0, progress=None, **params):
 
 def save_vectors(wv, path, meta):
     """Save vectors (word2vec binary format) and ``meta.json`` into directory ``path``, atomically."""
-    with atomic_directory(path) as tmp:
+    with atomic_directory(path, _is_vectors_dir, "word-vectors folder") as tmp:
         write_vectors(wv, tmp / VECTORS_FILE)
-        meta = {**meta, "vocabulary_size": len(wv.index_to_key), "vector_size": wv.vector_size,
+        meta = {"format": FORMAT, **meta, "vocabulary_size": len(wv.index_to_key), "vector_size": wv.vector_size,
                 "sha256": file_sha256(tmp / VECTORS_FILE)}
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _is_vectors_dir(path):
+    # Folders written before meta.json named its format hold vectors.bin beside meta.json.
+    return has_meta(path, {FORMAT}) or ((path / VECTORS_FILE).is_file() and (path / META_FILE).is_file())
 
 
 def write_vectors(wv, file):
@@ -128,17 +136,36 @@ def read_vectors(file, source=None):
     """Read a word2vec binary file into :class:`WordVectors`; errors name the file.
 
     A plain parser (no gensim): it reads numbers and words only, and takes
-    tens of milliseconds where gensim's loader takes about a second.
+    tens of milliseconds where gensim's loader takes about a second. Anything
+    but a regular file (a symbolic link, FIFO, device or directory) is refused
+    without being opened.
     """
     file = Path(file)
+    return parse_vectors(read_regular_file(file), source or file)
+
+
+def parse_vectors(data, source):
+    """:class:`WordVectors` from the bytes of a word2vec binary file; errors name ``source``.
+
+    The header's word count and vector size are checked against the number of
+    bytes before anything is allocated, so a header claiming billions of words
+    fails at once.
+    """
+    header_end = data.find(b"\n", 0, _MAX_HEADER)
     try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(source or file, f"missing {file.name}") from None
-    try:
-        header_end = data.index(b"\n")
+        if header_end < 0:
+            raise ValueError
         count, size = map(int, data[:header_end].split())
-        width = 4 * size
+    except ValueError:
+        raise ModelError(source, "corrupt word vectors (the first line is not '<words> <dimensions>')") from None
+    if count < 1 or size < 1:
+        raise ModelError(source, f"corrupt word vectors (the header claims {count} words of {size} dimensions)")
+    width = 4 * size
+    body = len(data) - header_end - 1
+    if count * (width + 1) > body:  # every word takes at least a space and its vector
+        raise ModelError(source, f"corrupt word vectors (truncated: the header claims {count} words of {size} "
+                                 f"dimensions, at least {count * (width + 1)} bytes, but {body} bytes follow it)")
+    try:
         words, starts = [], np.empty(count, dtype=np.int64)
         pos = header_end + 1
         for row in range(count):
@@ -148,28 +175,118 @@ def read_vectors(file, source=None):
             words.append(data[pos:space].decode("utf-8"))
             starts[row] = space + 1
             pos = space + 1 + width
-        if count == 0 or pos > len(data) or data[pos:].strip():
+        if pos > len(data) or data[pos:].strip():
             raise ValueError("unexpected size")
         # One join of every vector's bytes instead of a NumPy call per word.
         packed = b"".join([data[start:start + width] for start in starts.tolist()])
         vectors = np.frombuffer(packed, dtype="<f4").reshape(count, size).astype(np.float32)
     except (ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise ModelError(source or file, f"corrupt word vectors ({type(exc).__name__})") from None
+        raise ModelError(source, f"corrupt word vectors ({type(exc).__name__}; truncated, or the header "
+                                 f"does not match the vectors)") from None
+    if not np.isfinite(vectors).all():
+        raise ModelError(source, "corrupt word vectors (NaN or infinite values)")
     return WordVectors(words, vectors)
 
 
 def load_vectors(path):
-    """Load vectors saved by :func:`save_vectors`; returns ``(WordVectors, meta)``."""
+    """Load vectors saved by :func:`save_vectors`; returns ``(WordVectors, meta)``.
+
+    Like a model directory (see :mod:`theme_classifier.store`), ``meta.json`` and
+    ``vectors.bin`` must be regular files, not symbolic links, FIFOs or devices.
+    """
     path = Path(path)
-    if not (path / META_FILE).is_file():
-        raise ModelError(path, "not an embeddings directory (no meta.json)")
+    meta_file = path / META_FILE
     try:
-        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(path / META_FILE, f"corrupt JSON ({exc})") from None
-    if meta.get("sha256") and file_sha256(path / VECTORS_FILE) != meta["sha256"]:
-        raise ModelError(path / VECTORS_FILE, "checksum does not match meta.json (modified or truncated)")
-    return read_vectors(path / VECTORS_FILE, path), meta
+        os.lstat(meta_file)
+    except OSError:
+        raise ModelError(path, "not an embeddings directory (no meta.json)") from None
+    meta = read_json(meta_file)
+    if not isinstance(meta, dict):
+        raise ModelError(meta_file, "not the meta.json of word vectors (expected a JSON object)")
+    digest = meta.get("sha256")
+    if digest is not None and not isinstance(digest, str):
+        raise ModelError(meta_file, "sha256 must be a string")
+    for key in ("vocabulary_size", "vector_size"):
+        value = meta.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ModelError(meta_file, f"{key} must be a positive integer")
+    file = path / VECTORS_FILE
+    data = read_regular_file(file)
+    if digest and hashlib.sha256(data).hexdigest() != digest:
+        raise ModelError(file, "checksum does not match meta.json (modified or truncated)")
+    wv = parse_vectors(data, file)
+    for key, value in (("vocabulary_size", len(wv.index_to_key)), ("vector_size", wv.vector_size)):
+        if meta.get(key) is not None and meta[key] != value:
+            raise ModelError(file, f"has {key.replace('_', ' ')} {value}, but meta.json says {meta[key]}")
+    return wv, meta
+
+
+#: Longest first line of a word2vec file ("<words> <dimensions>") that is accepted.
+_MAX_HEADER = 64
+#: Largest file of a model or of word vectors that is read (a guard against sparse or huge files).
+MAX_FILE_BYTES = 1 << 31
+
+
+def _file_kind(mode):
+    """What a non-regular file is, for error messages; ``None`` for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in ((stat.S_ISLNK, "a symbolic link (links are refused)"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def read_regular_file(file, max_bytes=MAX_FILE_BYTES):
+    """The bytes of ``file``, which must be a regular file; raises :class:`ModelError` naming it.
+
+    ``file`` is checked with ``os.lstat`` before it is opened, so a symbolic link
+    (even to a regular file), FIFO, device or directory is refused without
+    blocking, and opened with ``O_NOFOLLOW | O_NONBLOCK`` and checked again, in
+    case it is swapped in between.
+    """
+    file = Path(file)
+    try:
+        info = os.lstat(file)
+    except FileNotFoundError:
+        raise ModelError(file, "missing file") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(file, f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    kind = _file_kind(info.st_mode)
+    if kind:
+        raise ModelError(file, f"is {kind}, not a regular file; refusing to open it")
+    if info.st_size > max_bytes:
+        raise ModelError(file, f"too large ({info.st_size} bytes; at most {max_bytes} are read)")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(file, flags)
+        with open(fd, "rb") as fh:
+            kind = _file_kind(os.fstat(fd).st_mode)
+            if kind:
+                raise ModelError(file, f"is {kind}, not a regular file; refusing to read it")
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ModelError(file, f"cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise ModelError(file, f"too large (more than {max_bytes} bytes)")
+    return data
+
+
+def read_json(file):
+    """Parsed JSON of a regular file (see :func:`read_regular_file`); errors name the file."""
+    return parse_json(read_regular_file(file), file)
+
+
+def parse_json(data, source):
+    """Parsed JSON of UTF-8 bytes; a :class:`ModelError` naming ``source`` if they are not JSON."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ModelError(source, f"corrupt JSON (not UTF-8 at byte {exc.start})") from None
+    except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and overlong numbers
+        raise ModelError(source, f"corrupt JSON ({' '.join(str(exc).split())[:200]})") from None
 
 
 def file_sha256(file):

@@ -25,3 +25,12 @@ class ModelError(ThemeError):
         self.source = str(source)
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
+
+
+class OutputError(ThemeError):
+    """An output cannot be written, or writing it would destroy something that is not ours."""
+
+    def __init__(self, target, problem):
+        self.source = str(target)
+        self.problem = problem
+        super().__init__(f"{self.source}: {problem}")

@@ -15,7 +15,7 @@ from . import LABELS, OTHER, THEMES
 from .errors import InputError
 from .records import iter_records
 
-REQUIRED_FIELDS = ("id", "text", "primary", "themes")
+REQUIRED_FIELDS = ("id", "text", "primary")
 LABEL_SUFFIXES = (".jsonl", ".csv")
 
 
@@ -31,22 +31,52 @@ class Problem:
         return f"{self.source}:{self.line}: {self.reason}"
 
 
+#: Folders of a labels directory that hold no gold: annotation passes and unlabelled batches.
+NOT_GOLD_DIRS = {"passes", "batches"}
+
+
 def label_files(paths):
-    """Expand files and directories into label files (``.jsonl``/``.csv``, sorted)."""
+    """Expand files and directories into label files (``.jsonl``/``.csv``, sorted).
+
+    In a directory, annotation passes (``passes/``) and batches (``batches/``) are not gold
+    and are skipped, as are hidden files; a file named explicitly is always read.
+    """
     files = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in LABEL_SUFFIXES))
+            files.extend(sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in LABEL_SUFFIXES and p.is_file()
+                and not any(part in NOT_GOLD_DIRS or part.startswith(".") for part in p.relative_to(path).parts)))
         else:
             files.append(path)
     return files
 
 
+def normalise_labels(record):
+    """Forgive what people type: theme names are trimmed and lower-cased, ``themes`` may be a
+    ``;``-separated string, and a missing or empty ``themes`` means ``[primary]``."""
+    if "primary" not in record:
+        return record
+    primary, themes = record["primary"], record.get("themes")
+    if isinstance(primary, str):
+        primary = primary.strip().lower()
+    if isinstance(themes, str):
+        themes = themes.split(";")
+    if isinstance(themes, list):
+        themes = [t.strip().lower() if isinstance(t, str) else t for t in themes]
+        themes = [t for t in themes if t != ""]
+    if not themes and isinstance(primary, str) and primary in THEMES:
+        themes = [primary]
+    elif themes is None:
+        themes = []
+    return {**record, "primary": primary, "themes": themes}
+
+
 def _record_problems(record):
     missing = [f for f in REQUIRED_FIELDS if f not in record]
     if missing:
-        return [f"missing field(s): {', '.join(missing)}"]
+        return [f"missing field(s): {', '.join(missing)} (a label needs id, text and primary)"]
     problems = []
     text, primary, themes = record["text"], record["primary"], record["themes"]
     if not isinstance(text, str) or not text.strip():
@@ -93,6 +123,7 @@ def check_labels(paths, drop_conflicts=False):
             if problem:
                 problems.append(Problem(*where, problem))
                 continue
+            record = normalise_labels(record)
             found = _record_problems(record)
             problems.extend(Problem(*where, reason) for reason in found)
             if found:
@@ -145,6 +176,18 @@ def load_silver(paths):
         first = problems[0]
         raise InputError(f"{first.source}:{first.line}" if first.line else first.source, first.reason)
     return records
+
+
+def read_report_ids(items):
+    """Report ids to exclude, from ids given directly or from labels files (their ``report`` field)."""
+    ids = set()
+    for item in items:
+        path = Path(item)
+        if path.is_file() or path.is_dir():
+            ids.update(r["report"] for r in load_labels(label_files([path])))
+        else:
+            ids.add(str(item))
+    return ids
 
 
 def labels_sha256(records):

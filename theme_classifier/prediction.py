@@ -13,6 +13,12 @@ UNIT_FILE_SUFFIXES = (".jsonl", ".csv")
 _BATCH = 512
 
 
+def prediction_fields(labels):
+    """Schema of prediction records for a model with these ``labels`` (``themes predict``)."""
+    return ("id", "report", "unit", "heading", "text", "primary", ("scores", tuple(labels)), "themes",
+            "top_terms", "region", "year", "line", "start", "end")
+
+
 def is_units_file(path):
     return str(path).lower().endswith(UNIT_FILE_SUFFIXES)
 

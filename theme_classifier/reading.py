@@ -304,6 +304,33 @@ def parse_metadata(report_id, text=""):
     return region, year
 
 
+#: The four municipalities are provinces; their districts and counties are not.
+_PROVINCIAL_CITIES = {"北京市", "天津市", "上海市", "重庆市"}
+LEVELS = ("national", "provincial", "prefecture", "county")
+
+
+def report_level(region):
+    """Administrative level of a report's government from its region name (None if unknown).
+
+    >>> report_level("国务院"), report_level("江苏省"), report_level("南通市"), report_level("句容县")
+    ('national', 'provincial', 'prefecture', 'county')
+
+    A county-level city (县级市) cannot be told from a prefecture by its name and is
+    given ``prefecture``.
+    """
+    if not region:
+        return None
+    if region == "国务院":
+        return "national"
+    if region in _PROVINCIAL_CITIES or region.endswith(("省", "自治区", "特别行政区")):
+        return "provincial"
+    if region.endswith(("市", "州", "盟", "地区")):
+        return "prefecture"
+    if region.endswith(("县", "区", "旗")):
+        return "county"
+    return None
+
+
 # ------------------------------------------------------------------ inputs
 
 def iter_input_paths(inputs, suffixes=REPORT_SUFFIXES):

@@ -5,16 +5,13 @@ CSV is chosen by the ``.csv`` extension, JSONL otherwise. In CSV a list is
 ``scores_a``, so the file opens cleanly in a spreadsheet or pandas.
 """
 
-import contextlib
 import csv
 import io
 import json
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from .atomic import atomic_write
 from .errors import InputError
 
 LIST_SEPARATOR = ";"
@@ -24,91 +21,86 @@ def is_csv(path):
     return str(path).lower().endswith(".csv")
 
 
-def _flatten(record):
-    flat = {}
-    for key, value in record.items():
-        if isinstance(value, dict):
-            for sub, inner in value.items():
-                flat[f"{key}_{sub}"] = inner
-        elif isinstance(value, (list, tuple)):
-            flat[key] = LIST_SEPARATOR.join(str(v) for v in value)
+def csv_columns(fields):
+    """CSV header of a schema: a field name, or ``(name, keys)`` for a dict flattened to ``name_key``."""
+    columns = []
+    for field in fields:
+        if isinstance(field, tuple):
+            name, keys = field
+            columns.extend(f"{name}_{key}" for key in keys)
         else:
-            flat[key] = value
+            columns.append(field)
+    return columns
+
+
+def _flatten(record, fields):
+    flat = {}
+    for field in fields:
+        if isinstance(field, tuple):
+            name, keys = field
+            values = record.get(name) or {}
+            flat.update((f"{name}_{key}", values.get(key, "")) for key in keys)
+            continue
+        value = record.get(field)
+        if isinstance(value, (list, tuple)):
+            value = LIST_SEPARATOR.join(str(v) for v in value)
+        flat[field] = "" if value is None else value
     return flat
 
 
-def _write(records, fh, csv_format):
+def _write(records, fh, fields, csv_format):
+    """Write records as JSONL, or as CSV with the explicit schema ``fields`` (never the first
+    record's keys: records of one kind may lack optional fields). JSONL keeps the schema's fields."""
     count = 0
-    writer = None
-    for record in records:
-        if csv_format:
-            flat = _flatten(record)
-            if writer is None:
-                writer = csv.DictWriter(fh, fieldnames=list(flat), extrasaction="ignore")
-                writer.writeheader()
-            writer.writerow(flat)
-        else:
+    if fields is None or not csv_format:
+        names = None if fields is None else [f[0] if isinstance(f, tuple) else f for f in fields]
+        for record in records:
+            if names is not None:  # the schema's fields, in its order; absent optional ones stay absent
+                record = {name: record[name] for name in names if name in record}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    writer = csv.writer(fh)
+    writer.writerow(csv_columns(fields))
+    for record in records:
+        writer.writerow(_flatten(record, fields).values())
         count += 1
     return count
 
 
-def atomic_write(path, write, mode="w"):
-    """Fill ``path`` atomically: ``write(fh)`` writes a temporary file that then replaces it.
+def write_records(records, path=None, fields=None):
+    """Write dict records as JSONL, or as CSV for a ``.csv`` path; ``None`` or ``-`` is stdout.
 
-    A crash or error part-way leaves any previous file intact and no partial file behind.
-    Returns what ``write`` returns.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if "b" in mode:
-            with open(tmp, mode) as fh:
-                result = write(fh)
-        else:
-            with open(tmp, mode, encoding="utf-8", newline="") as fh:
-                result = write(fh)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return result
+    Parameters
+    ----------
+    records : iterable of dict
+    path : str or Path, optional
+    fields : sequence, optional
+        The record kind's schema (required for CSV): field names, and ``(name, keys)`` for a
+        dict field written as columns ``name_key``. CSV is UTF-8 with a BOM, so Excel opens it.
 
-
-@contextlib.contextmanager
-def atomic_directory(path):
-    """Build a directory atomically: yields a temporary directory beside ``path`` that replaces
-    ``path`` (if any) when the block ends without error; on error nothing is left behind.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        yield tmp
-        tmp.chmod(0o755)  # mkdtemp makes it private; models and vectors are meant to be shared
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.rename(path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-
-
-def write_records(records, path=None):
-    """Write dict records as JSONL (or CSV for a ``.csv`` path); ``None`` or ``-`` is stdout.
-
-    Returns the number of records written.
+    Returns
+    -------
+    int
+        The number of records written.
     """
     if path is None or str(path) == "-":
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
                                line_buffering=False, write_through=True)
         try:
-            return _write(records, out, csv_format=False)
+            return _write(records, out, fields, False)
         finally:
             out.flush()
             out.detach()
-    return atomic_write(path, lambda fh: _write(records, fh, is_csv(path)))
+    if is_csv(path):
+        if fields is None:
+            raise ValueError("writing CSV needs the record kind's fields")
+
+        def write_csv(fh):
+            fh.write("\ufeff")
+            return _write(records, fh, fields, True)
+        return atomic_write(path, write_csv)
+    return atomic_write(path, lambda fh: _write(records, fh, fields, False))
 
 
 def iter_records(path):
@@ -127,10 +119,16 @@ def iter_records(path):
         raise InputError(path, "no such file or directory")
     if path.is_dir():
         raise InputError(path, "is a directory, expected a .jsonl or .csv file")
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
+        # Excel on a Chinese Windows saves "CSV" in the ANSI code page, GB18030 (GBK).
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError(path, f"not UTF-8 (or GB18030) text at byte {exc.start}; "
+                                   "save it as UTF-8") from None
     if is_csv(path):
         yield from _iter_csv(text)
         return

@@ -9,13 +9,15 @@ import csv
 import html
 import io
 import re
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from . import LABELS, OTHER, THEMES
 from .errors import InputError
 from .reading import parse_metadata
-from .records import atomic_write, iter_records
+from .atomic import atomic_directory, atomic_write
+from .records import iter_records
 
 #: One colour per label, used by every plot and the HTML page.
 COLOURS = {"industry": "#4e79a7", "ecology": "#59a14f", "livelihood": "#f28e2b",
@@ -136,6 +138,7 @@ def _pyplot():
         "font.sans-serif": ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei",
                             "Microsoft YaHei", "PingFang SC", "DejaVu Sans"],
         "axes.spines.top": False, "axes.spines.right": False,
+        "text.parse_math": False,  # report names are text: a "$" must not start mathtext
     })
     return plt
 
@@ -348,11 +351,25 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
     dict
         Reports and units counted, and the files written.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = Path(out_dir)
     summary = summarise_file(predictions_path, on_error)
     if not summary.reports:
         raise InputError(predictions_path, "no predictions to report on")
+    with atomic_directory(final_dir, _is_report_dir, "report folder") as out_dir:
+        predictions = Path(predictions_path)
+        if predictions.parent.resolve() == final_dir.resolve():
+            shutil.copy2(predictions, out_dir / predictions.name)  # predict --report keeps its predictions there
+        files = _write_report_files(summary, predictions_path, out_dir, title, max_html_units)
+    return {"reports": len(summary.reports),
+            "units": sum(sum(e["units"].values()) for e in summary.reports.values()),
+            "files": [str(final_dir / Path(f).relative_to(out_dir)) for f in files]}
+
+
+def _is_report_dir(path):
+    return (path / "shares.csv").is_file() and (path / "report.html").is_file()
+
+
+def _write_report_files(summary, predictions_path, out_dir, title, max_html_units):
     files = []
     shares = out_dir / "shares.csv"
     _write_csv(shares, summary.rows(), ["report", "region", "year", "theme", "units", "chars",
@@ -366,6 +383,4 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
     files += plots
     svgs = [p for p in plots if p.suffix == ".svg"]
     files.append(write_html(summary, predictions_path, out_dir, svgs, title, max_html_units))
-    return {"reports": len(summary.reports),
-            "units": sum(sum(e["units"].values()) for e in summary.reports.values()),
-            "files": [str(f) for f in files]}
+    return files

@@ -90,6 +90,10 @@ class HeadingRules:
         return None, {"rule_heading": "", "rule": "no theme named"}
 
 
+#: Schema of silver-unit records (``themes bootstrap``).
+SILVER_FIELDS = ("id", "report", "heading", "text", "primary", "themes", "rule", "rule_heading", "label_source")
+
+
 def bootstrap(inputs, rules=None, exclude_reports=(), on_error=None):
     """Silver-label every unit of the reports whose heading names exactly one theme.
 

@@ -4,20 +4,54 @@ Nothing is pickled. Loading parses JSON, ``.npz`` arrays with
 ``allow_pickle=False`` and the word2vec binary format, and checks every file
 against the SHA-256 recorded in ``meta.json``, so a model from a stranger cannot
 run code and a modified or truncated one is refused.
+
+Anything malformed is refused with a :class:`~theme_classifier.errors.ModelError`
+naming the bad file (``meta.json`` for a bad field), never a traceback or a hang:
+
+* ``meta.json`` must have the format, a whole-number ``format_version`` this
+  package reads, ``labels`` (unique known labels), a ``threshold`` in [0, 1],
+  ``params`` of :class:`~theme_classifier.model.ThemeClassifier` with the right
+  types, and ``files``: an object of plain file names (no ``/``, ``\\``, ``.``
+  or ``..``) of this format with their SHA-256.
+* Every file in the directory besides ``meta.json`` must be listed in ``files``
+  (an unlisted file is refused, so nothing unchecked is ever read), and every
+  file the model needs must be listed: ``arrays.npz``, ``userdict.txt``,
+  ``stopwords.txt``, ``vocabulary.json`` (word TF-IDF), ``char_vocabulary.json``
+  (character TF-IDF) and ``vectors.bin`` (word vectors), as ``params`` say;
+  a listed file the model does not use is refused too.
+* **Symbolic links are refused inside a model directory**, even to regular
+  files, as are FIFOs, devices and directories: each file is checked with
+  ``os.lstat`` before it is opened, so nothing can block or read ``/dev/zero``.
+  (The model directory itself may be reached through a link.) Files over
+  :data:`~theme_classifier.embeddings.MAX_FILE_BYTES` (2 GiB) are refused unread.
+* Each file is read once, checked against its SHA-256, and parsed from those
+  bytes: the arrays must be floating-point and finite, with the shapes the
+  labels, vocabularies and vector size imply (checked from the ``.npy``
+  headers before anything is allocated); vocabularies must be lists of unique
+  strings; ``vectors.bin``'s header must match its size (a header claiming
+  billions of words fails at once); the tokenizer files must be UTF-8.
 """
 
+import hashlib
+import io
 import json
+import math
+import os
 import platform
+import re
+import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from . import THEMES, __version__
-from .embeddings import file_sha256, read_vectors, write_vectors
+from . import LABELS, THEMES, __version__
+from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, read_json, read_regular_file,
+                         write_vectors)
 from .errors import ModelError
 from .features import TfidfTransform
-from .records import atomic_directory
+from .atomic import atomic_directory, has_meta
 from .model import ThemeClassifier
 from .tokenize import Tokenizer, default_tokenizer
 
@@ -32,6 +66,13 @@ USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".sav", ".dill"}
 _REQUIRED = ("format", "format_version", "labels", "params", "seed", "threshold", "files")
+#: Every file a model directory may hold besides meta.json.
+_MODEL_FILES = (ARRAYS_FILE, VOCAB_FILE, CHAR_VOCAB_FILE, VECTORS_FILE, USERDICT_FILE, STOPWORDS_FILE)
+#: The arrays of arrays.npz.
+_ARRAYS = ("coef", "intercept", "idf", "char_idf")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+#: Longest n-gram a saved model may ask for (longer ones only cost time: no vocabulary has them).
+_MAX_NGRAM = 20
 
 
 def library_versions():
@@ -56,7 +97,7 @@ def save_model(model, path, extra_meta=None):
     extra_meta : dict, optional
         Merged into ``meta.json`` (training data hash, metrics, provenance).
     """
-    with atomic_directory(path) as tmp:
+    with atomic_directory(path, lambda p: has_meta(p, {FORMAT}), "model folder") as tmp:
         tokenizer = model.tokenizer if model.tokenizer is not None else default_tokenizer()
         (tmp / USERDICT_FILE).write_text(tokenizer.userdict, encoding="utf-8")
         (tmp / STOPWORDS_FILE).write_text("\n".join(sorted(tokenizer.stopwords)) + "\n", encoding="utf-8")
@@ -93,6 +134,122 @@ def save_model(model, path, extra_meta=None):
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def _short(value, limit=60):
+    """``repr`` of a value from a file, cut to fit a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    """A finite int or float (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _is_fraction(value):
+    return _is_number(value) and 0 <= value <= 1
+
+
+def _is_ngram_range(value):
+    return (isinstance(value, list) and len(value) == 2 and all(_is_int(n) for n in value)
+            and 1 <= value[0] <= value[1] <= _MAX_NGRAM)
+
+
+def _is_w2v_params(value):
+    return value is None or (isinstance(value, dict) and all(key in DEFAULT_W2V and _is_number(setting)
+                                                             for key, setting in value.items()))
+
+
+#: What each parameter of a saved model must be: (check, description for the error message).
+_PARAM_CHECKS = {
+    "ngram_range": (_is_ngram_range, f"two integers [low, high] with 1 <= low <= high <= {_MAX_NGRAM}"),
+    "min_df": (lambda v: _is_number(v) and v >= 0, "a non-negative number"),
+    "char_ngram_range": (lambda v: v is None or v == [] or _is_ngram_range(v),
+                         f"null or two integers [low, high] with 1 <= low <= high <= {_MAX_NGRAM}"),
+    "use_tfidf": (lambda v: isinstance(v, bool), "true or false"),
+    "use_w2v": (lambda v: isinstance(v, bool), "true or false"),
+    "w2v_weight": (_is_number, "a finite number"),
+    "w2v_params": (_is_w2v_params, f"null or an object of word2vec settings ({', '.join(DEFAULT_W2V)})"),
+    "C": (lambda v: _is_number(v) and v > 0, "a positive number"),
+    "class_weight": (lambda v: v is None or v == "balanced", '"balanced" or null'),
+    "threshold": (lambda v: v is None or _is_fraction(v), "null or a number from 0 to 1"),
+    "seed": (lambda v: v is None or _is_int(v), "an integer or null"),
+}
+
+
+def _default_params():
+    return {k: v for k, v in ThemeClassifier().get_params().items() if k != "tokenizer"}
+
+
+def _effective_params(params):
+    """The parameters a model is built with: the saved ones over the defaults."""
+    return {**_default_params(), **params}
+
+
+def _check_params(meta_file, params):
+    if not isinstance(params, dict):
+        raise ModelError(meta_file, f"params must be an object, not {_short(params)}")
+    unknown = sorted(set(params) - set(_default_params()))
+    if unknown:
+        raise ModelError(meta_file, f"params: unknown parameter(s) {', '.join(map(_short, unknown))}")
+    for name, value in params.items():
+        check = _PARAM_CHECKS.get(name)
+        if check and not check[0](value):
+            raise ModelError(meta_file, f"params: {name} must be {check[1]}, not {_short(value)}")
+    effective = _effective_params(params)
+    if not (effective["use_tfidf"] or effective["char_ngram_range"] or effective["use_w2v"]):
+        raise ModelError(meta_file, "params: the model uses no features (use_tfidf, char_ngram_range and "
+                                    "use_w2v are all off)")
+
+
+def _check_file_list(meta_file, files):
+    if not isinstance(files, dict):
+        raise ModelError(meta_file, f"files must be an object of file name -> sha256, not {type(files).__name__}")
+    for name, digest in files.items():
+        if (not name or name in (".", "..") or any(c in name for c in "/\\\0")
+                or Path(name).name != name or not name.isprintable()):
+            raise ModelError(meta_file, f"files: bad file name {_short(name)}")
+        if name == META_FILE:
+            raise ModelError(meta_file, "files: meta.json cannot list itself")
+        if name not in _MODEL_FILES:
+            raise ModelError(meta_file, f"files: {_short(name)} is not a file of a theme_classifier model "
+                                        f"({', '.join(_MODEL_FILES)})")
+        if not isinstance(digest, str) or not _SHA256_RE.fullmatch(digest):
+            raise ModelError(meta_file, f"files: the checksum of {name} is not a sha256 hex digest")
+
+
+def _check_meta(meta_file, meta):
+    """Check the fields of a model's meta.json that loading uses (types and ranges)."""
+    labels = meta["labels"]
+    if (not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels)
+            or len(set(labels)) != len(labels)):
+        raise ModelError(meta_file, "labels must be a list of at least two unique strings")
+    unknown = [label for label in labels if label not in LABELS]
+    if unknown:
+        raise ModelError(meta_file, f"labels: unknown label {_short(unknown[0])} (known: {', '.join(LABELS)})")
+    if not _is_fraction(meta["threshold"]):
+        raise ModelError(meta_file, f"threshold must be a number from 0 to 1, not {_short(meta['threshold'])}")
+    if not (meta["seed"] is None or _is_int(meta["seed"])):
+        raise ModelError(meta_file, f"seed must be an integer or null, not {_short(meta['seed'])}")
+    _check_params(meta_file, meta["params"])
+    tokenizer = meta.get("tokenizer", {})
+    if not isinstance(tokenizer, dict) or not isinstance(tokenizer.get("hmm", True), bool):
+        raise ModelError(meta_file, "tokenizer must be an object whose hmm is true or false")
+    _check_file_list(meta_file, meta["files"])
+
+
 def read_meta(path):
     """Read and check a model's ``meta.json``; raises :class:`ModelError` with the reason."""
     path = Path(path)
@@ -101,34 +258,210 @@ def read_meta(path):
     if not path.is_dir():
         raise ModelError(path, "not a model directory")
     meta_file = path / META_FILE
-    if not meta_file.is_file():
-        raise ModelError(path, "not a model directory (no meta.json)")
     try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(meta_file, f"corrupt JSON ({exc})") from None
+        meta_file.lstat()
+    except OSError:
+        raise ModelError(path, "not a model directory (no meta.json)") from None
+    meta = read_json(meta_file)  # refuses a link, FIFO or device without opening it
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelError(meta_file, "not a theme_classifier model")
     missing = [key for key in _REQUIRED if key not in meta]
     if missing:
         raise ModelError(meta_file, f"missing field(s): {', '.join(missing)}")
     version = meta["format_version"]
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not _is_int(version):
+        raise ModelError(meta_file, f"format_version must be a whole number, not {_short(version)}")
+    if version > FORMAT_VERSION:
         raise ModelError(meta_file, f"model format version {version} is newer than this theme_classifier "
                                     f"reads ({FORMAT_VERSION}); upgrade theme_classifier")
+    if version < 1:
+        raise ModelError(meta_file, f"unknown model format version {version}")
+    _check_meta(meta_file, meta)
     return meta
 
 
+def _needed_files(params):
+    """File name -> why the model needs it, for the effective ``params``."""
+    params = _effective_params(params)
+    needed = {ARRAYS_FILE: "every model has one", USERDICT_FILE: "every model has one",
+              STOPWORDS_FILE: "every model has one"}
+    if params["use_tfidf"]:
+        needed[VOCAB_FILE] = "params use_tfidf is true"
+    if params["char_ngram_range"]:
+        needed[CHAR_VOCAB_FILE] = "params char_ngram_range is set"
+    if params["use_w2v"]:
+        needed[VECTORS_FILE] = "params use_w2v is true"
+    return needed
+
+
+def _display(path, name):
+    """``path / name`` for a message, with unprintable characters of a found file name escaped."""
+    return path / (name if name.isprintable() else repr(name)[1:-1])
+
+
 def _check_files(path, meta):
-    for item in path.iterdir():
-        if item.suffix.lower() in _PICKLE_SUFFIXES:
-            raise ModelError(item, "pickle-like file in model directory; models never contain "
-                                   "pickles, refusing to load")
-    for name, digest in meta["files"].items():
-        if Path(name).name != name:
-            raise ModelError(path / META_FILE, f"bad file name {name!r}")
-        if file_sha256(path / name) != digest:
+    """Check the directory against meta.json's ``files``; return ``{name: bytes}`` of every file.
+
+    Refuses pickle-like and unlisted files, files the model needs but meta.json does
+    not list (or lists but does not need), anything but a regular file (checked with
+    ``os.lstat`` before opening) and checksum mismatches. Each file is read once.
+    """
+    files = meta["files"]
+    try:
+        present = sorted(entry.name for entry in os.scandir(path))
+    except OSError as exc:
+        raise ModelError(path, f"cannot list the model directory ({exc.strerror or exc})") from None
+    for name in present:
+        if Path(name).suffix.lower() in _PICKLE_SUFFIXES:
+            raise ModelError(_display(path, name), "pickle-like file in model directory; models never contain "
+                                                   "pickles, refusing to load")
+    for name in present:
+        if name != META_FILE and name not in files:
+            raise ModelError(_display(path, name), "not listed in meta.json files, so it cannot be checked; "
+                                                   "refusing a model directory with unlisted files")
+    needed = _needed_files(meta["params"])
+    for name, reason in needed.items():
+        if name not in files:
+            raise ModelError(path / name, f"missing ({reason}; meta.json files must list it)")
+    for name in files:
+        if name not in needed:
+            raise ModelError(path / name, "listed in meta.json files, but this model does not use it "
+                                          "(see params); refusing an inconsistent model")
+    contents = {}
+    for name, digest in files.items():
+        data = read_regular_file(path / name)
+        if hashlib.sha256(data).hexdigest() != digest:
             raise ModelError(path / name, "checksum does not match meta.json (modified or truncated)")
+        contents[name] = data
+    return contents
+
+
+def _text(file, data):
+    """UTF-8 text of a file's bytes, newlines translated as ``Path.read_text`` does."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError(file, f"not UTF-8 text (byte {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _vocabulary(file, data):
+    vocabulary = parse_json(data, file)
+    if not isinstance(vocabulary, list) or not all(isinstance(term, str) for term in vocabulary):
+        raise ModelError(file, "must be a JSON list of strings (the TF-IDF feature names in column order)")
+    if len(set(vocabulary)) != len(vocabulary):
+        raise ModelError(file, "has duplicate terms")
+    return vocabulary
+
+
+def _npy_header(file, key, archive, info):
+    """Shape of one array of an .npz, read from its .npy header; refuses objects and non-floats."""
+    with archive.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ModelError(file, f"{key}: unsupported .npy format version {version}")
+    if dtype.hasobject:
+        raise ModelError(file, f"refusing to load: {key} holds Python objects, which would need unpickling")
+    if dtype.kind != "f":
+        raise ModelError(file, f"{key} must hold floating-point numbers, not {dtype}")
+    return shape
+
+
+def _read_arrays(file, data, check):
+    """The arrays of an .npz (never unpickling); ``check(shapes)`` runs on the shapes in the
+    ``.npy`` headers before any array is read, so a huge claimed shape allocates nothing.
+    """
+    if not data.startswith(b"PK\x03\x04"):
+        what = "a single .npy array" if data.startswith(b"\x93NUMPY") else "not a zip archive"
+        raise ModelError(file, f"not an .npz archive of arrays ({what})")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {}
+            for info in archive.infolist():
+                key = info.filename[:-4] if info.filename.endswith(".npy") else None
+                if key not in _ARRAYS:
+                    raise ModelError(file, f"unexpected member {_short(info.filename)} (a model's arrays are "
+                                           f"{', '.join(_ARRAYS)})")
+                if key in members:
+                    raise ModelError(file, f"array {key!r} appears twice")
+                members[key] = info
+            check({key: _npy_header(file, key, archive, info) for key, info in members.items()})
+            arrays = {}
+            for key, info in members.items():
+                with archive.open(info) as fh:
+                    arrays[key] = np.lib.format.read_array(fh, allow_pickle=False)
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, NotImplementedError,
+            RuntimeError) as exc:
+        raise ModelError(file, f"corrupt arrays ({_one_line(exc)})") from None
+    for key, array in arrays.items():
+        if not np.isfinite(array).all():
+            raise ModelError(file, f"{key} holds NaN or infinite values")
+    return arrays
+
+
+def _recorded_vector_size(meta):
+    """The word-vector size meta.json's provenance (``embeddings``) records, or None."""
+    embeddings = meta.get("embeddings")
+    if not isinstance(embeddings, dict):
+        return None
+    params = embeddings.get("params")
+    for size in (embeddings.get("vector_size"), params.get("vector_size") if isinstance(params, dict) else None):
+        if _is_int(size):
+            return size
+    return None
+
+
+def _shape_check(path, n_labels, blocks, recorded_vector_size=None):
+    """A check of arrays.npz's shapes (see :func:`_read_arrays`) against the labels and the
+    other files. ``blocks`` are the feature blocks in column order, as
+    :func:`~theme_classifier.features.combine` stacks them: ``(array key or None, size,
+    description, file the size comes from)``; ``None`` is the word-vector block, sized by vectors.bin.
+    Each mismatch blames the file the others disagree with.
+    """
+    file = path / ARRAYS_FILE
+    used = {key for key, *_ in blocks if key}
+
+    def check(shapes):
+        for key in ("coef", "intercept", *used):
+            if key not in shapes:
+                raise ModelError(file, f"missing array {key!r}")
+        for key in set(shapes) - used - {"coef", "intercept"}:
+            raise ModelError(file, f"has array {key!r}, which this model does not use (see params in meta.json)")
+        coef = shapes["coef"]
+        if len(coef) != 2:
+            raise ModelError(file, f"coef must be a matrix (labels x features), not of shape {coef}")
+        rows = coef[0]
+        if rows != n_labels and not (rows == 1 and n_labels == 2):
+            raise ModelError(file, f"coef has {rows} rows, but meta.json has {n_labels} labels")
+        if shapes["intercept"] != (rows,):
+            raise ModelError(file, f"intercept has shape {shapes['intercept']}, expected ({rows},)")
+        for key in used:
+            if len(shapes[key]) != 1:
+                raise ModelError(file, f"{key} must be a vector, not of shape {shapes[key]}")
+        # Columns as arrays.npz alone implies them: if they fit coef, arrays.npz is consistent
+        # and a disagreeing vocabulary is the file to blame.
+        own_width = sum(shapes[key][0] if key else size for key, size, _, _ in blocks)
+        for key, size, _, source in blocks:
+            if key and shapes[key][0] != size:
+                if coef[1] == own_width:
+                    raise ModelError(source, f"has {size} terms, but arrays.npz has {key} weights and "
+                                             f"coefficients for {shapes[key][0]}")
+                raise ModelError(file, f"{key} has {shapes[key][0]} weights, but {source.name} has {size} terms")
+        width = sum(size for _, size, _, _ in blocks)
+        vectors = [(size, source) for key, size, _, source in blocks if key is None]
+        if coef[1] != width and vectors and recorded_vector_size not in (None, vectors[0][0]) \
+                and coef[1] == width - vectors[0][0] + recorded_vector_size:
+            # coef and meta.json's provenance agree on the vector size: vectors.bin is the odd one out.
+            raise ModelError(vectors[0][1], f"has vectors of {vectors[0][0]} dimensions, but coef in arrays.npz "
+                                            f"and the embeddings in meta.json have {recorded_vector_size}")
+        if coef[1] != width:
+            parts = " + ".join(f"{size} {what}" for _, size, what, _ in blocks)
+            raise ModelError(file, f"coef has {coef[1]} columns, but the model's features have {width} ({parts})")
+    return check
 
 
 def load_model(path):
@@ -142,46 +475,58 @@ def load_model(path):
     Raises
     ------
     ModelError
-        If the directory is missing, corrupt, modified, unsafe or from a newer format.
+        If the directory is missing, corrupt, modified, unsafe, inconsistent or from a
+        newer format; the message names the bad file (see the module docstring).
     """
     path = Path(path)
     meta = read_meta(path)
-    _check_files(path, meta)
-    try:
-        with np.load(path / ARRAYS_FILE, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except ValueError as exc:
-        raise ModelError(path / ARRAYS_FILE, f"refusing to load: {exc}") from None
-    except (OSError, EOFError) as exc:
-        raise ModelError(path / ARRAYS_FILE, f"corrupt arrays ({exc})") from None
+    contents = _check_files(path, meta)
+    effective = _effective_params(meta["params"])
+    tokenizer = _load_tokenizer(path, meta, contents)
+    blocks, vocabularies, wv = [], {}, None
+    if effective["use_tfidf"]:
+        vocabularies["idf"] = _vocabulary(path / VOCAB_FILE, contents[VOCAB_FILE])
+        blocks.append(("idf", len(vocabularies["idf"]), "vocabulary terms", path / VOCAB_FILE))
+    if effective["char_ngram_range"]:
+        vocabularies["char_idf"] = _vocabulary(path / CHAR_VOCAB_FILE, contents[CHAR_VOCAB_FILE])
+        blocks.append(("char_idf", len(vocabularies["char_idf"]), "character n-grams", path / CHAR_VOCAB_FILE))
+    if effective["use_w2v"]:
+        wv = parse_vectors(contents.pop(VECTORS_FILE), path / VECTORS_FILE)
+        blocks.append((None, wv.vector_size, "word-vector dimensions", path / VECTORS_FILE))
+    check = _shape_check(path, len(meta["labels"]), blocks, _recorded_vector_size(meta))
+    arrays = _read_arrays(path / ARRAYS_FILE, contents[ARRAYS_FILE], check)
     params = dict(meta["params"])
-    params["ngram_range"] = tuple(params["ngram_range"])
+    if "ngram_range" in params:
+        params["ngram_range"] = tuple(params["ngram_range"])
     if params.get("char_ngram_range"):
         params["char_ngram_range"] = tuple(params["char_ngram_range"])
-    tokenizer = _load_tokenizer(path, meta)
     model = ThemeClassifier(**params, tokenizer=tokenizer)
     model.tfidf_ = model.char_tfidf_ = None
-    if "idf" in arrays:
-        vocabulary = json.loads((path / VOCAB_FILE).read_text(encoding="utf-8"))
-        model.tfidf_ = TfidfTransform(vocabulary, arrays["idf"], params["ngram_range"])
-    if "char_idf" in arrays:
-        vocabulary = json.loads((path / CHAR_VOCAB_FILE).read_text(encoding="utf-8"))
-        model.char_tfidf_ = TfidfTransform(vocabulary, arrays["char_idf"], params["char_ngram_range"], "char")
-    model.wv_ = read_vectors(path / VECTORS_FILE, path) if (path / VECTORS_FILE).exists() else None
+    if "idf" in vocabularies:
+        model.tfidf_ = TfidfTransform(vocabularies["idf"], arrays["idf"], tuple(effective["ngram_range"]))
+    if "char_idf" in vocabularies:
+        model.char_tfidf_ = TfidfTransform(vocabularies["char_idf"], arrays["char_idf"],
+                                           tuple(effective["char_ngram_range"]), "char")
+    model.wv_ = wv
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
-    if model.coef_.shape[0] not in (1, len(model.classes_)) or model.intercept_.shape[0] != model.coef_.shape[0]:
-        raise ModelError(path / ARRAYS_FILE, "coefficients do not match the labels in meta.json")
     model.threshold_ = float(meta["threshold"])
     return model, meta
 
 
-def _load_tokenizer(path, meta):
-    userdict = (path / USERDICT_FILE).read_text(encoding="utf-8")
-    stopwords = (path / STOPWORDS_FILE).read_text(encoding="utf-8").split()
+def _load_tokenizer(path, meta, contents):
+    userdict = _text(path / USERDICT_FILE, contents[USERDICT_FILE])
+    for number, line in enumerate(userdict.splitlines(), start=1):
+        parts = line.split()
+        if len(parts) > 1 and parts[1].isdigit():  # how Tokenizer reads a frequency
+            try:
+                int(parts[1])
+            except ValueError:
+                raise ModelError(path / USERDICT_FILE, f"line {number}: bad frequency {_short(parts[1])}") from None
+    stopwords = _text(path / STOPWORDS_FILE, contents[STOPWORDS_FILE]).split()
+    hmm = meta.get("tokenizer", {}).get("hmm", True)
     default = default_tokenizer()
     # Re-using the default tokenizer when the files match saves a jieba initialisation.
-    if userdict == default.userdict and set(stopwords) == default.stopwords \
-            and meta.get("tokenizer", {}).get("hmm", True) == default.hmm:
+    if userdict == default.userdict and set(stopwords) == default.stopwords and hmm == default.hmm:
         return None
-    return Tokenizer(userdict, stopwords, hmm=meta.get("tokenizer", {}).get("hmm", True))
+    return Tokenizer(userdict, stopwords, hmm=hmm)

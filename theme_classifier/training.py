@@ -9,7 +9,7 @@ from pathlib import Path
 from .embeddings import embed_corpus, load_vectors
 from .errors import InputError
 from .evaluation import agreeing_units, cross_validate, cross_validate_weights
-from .labels import label_files, labels_sha256, load_labels, load_silver
+from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier
 from .store import save_model
 
@@ -34,18 +34,6 @@ def read_config(path):
     if unknown:
         raise InputError(path, f"unknown parameter(s): {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
     return config
-
-
-def read_report_ids(items):
-    """Report ids to exclude, from ids given directly or from labels files (their ``report`` field)."""
-    ids = set()
-    for item in items:
-        path = Path(item)
-        if path.is_file() or path.is_dir():
-            ids.update(r["report"] for r in load_labels(label_files([path])))
-        else:
-            ids.add(str(item))
-    return ids
 
 
 #: Silver weights tried by cross-validation (gold units weigh 1).

@@ -75,6 +75,8 @@ class Unit:
 
 
 _UNIT_FIELDS = tuple(f.name for f in fields(Unit))
+#: Schema of unit records (``themes split``).
+UNIT_FIELDS = _UNIT_FIELDS
 
 
 def _enum_rank(text):
