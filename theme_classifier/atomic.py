@@ -132,11 +132,7 @@ def atomic_directory(path, ours, kind):
         If ``path`` is a file, a symbolic link, or a non-empty folder that is not ours.
     """
     path = Path(path)
-    if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise OutputError(path, f"exists and is not a folder; give a new or empty folder for the {kind}")
-    if path.is_dir() and any(path.iterdir()) and not ours(path):
-        raise OutputError(path, f"is a folder that is not empty and not a {kind} of ours; refusing to "
-                                "replace it (give a new or empty folder)")
+    check_replaceable(path, ours, kind)
     parent = path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +148,20 @@ def atomic_directory(path, ours, kind):
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def check_replaceable(path, ours, kind):
+    """Raise :class:`OutputError` unless folder ``path`` is absent, empty or ``ours(path)``."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise OutputError(path, f"exists and is not a folder; give a new or empty folder for the {kind}")
+    try:
+        occupied = path.is_dir() and any(path.iterdir())
+    except OSError as exc:
+        raise OutputError(path, f"cannot read the folder ({_os_problem(exc)})") from None
+    if occupied and not ours(path):
+        raise OutputError(path, f"is a folder that is not empty and not a {kind} of ours; refusing to "
+                                "replace it (give a new or empty folder)")
 
 
 def _swap_in(new, path):

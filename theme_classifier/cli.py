@@ -3,38 +3,52 @@
 import contextlib
 import functools
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from .errors import ThemeError
+from .atomic import refuse_input_as_output
+from .errors import ThemeError, readable
 from .reading import iter_input_paths, read_reports
 from .records import write_records
 from .units import DEFAULT_MAX_CHARS, UNIT_FIELDS, split_units
 
+def _shipped_model():
+    # Installed from a wheel, models/ is inside the package; in a source checkout it is beside it.
+    here = Path(__file__).resolve().parent
+    packaged = here / "models" / "default"
+    return packaged if packaged.is_dir() else here.parent / "models" / "default"
+
+
 #: The shipped model; THEMES_MODEL overrides it.
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
+DEFAULT_MODEL = _shipped_model()
 
 
 def default_model_path():
     return Path(os.environ.get("THEMES_MODEL") or DEFAULT_MODEL)
 
 
-class _Batch:
-    """Collects per-file errors of a batch: each is printed once, and the exit code says so."""
+class _ErrorCounter:
+    """Prints each per-input error of a batch once and counts them, so the exit code says so;
+    a notice (nothing lost) is printed but not counted."""
 
     def __init__(self):
         self.errors = 0
 
     def __call__(self, error):
+        if not getattr(error, "lost", True):
+            click.echo(f"notice: {error}", err=True)
+            return
         self.errors += 1
         click.echo(f"error: {error} (skipped)", err=True)
 
     def finish(self):
+        if self.errors > 1:  # one error's own line says it all
+            click.echo(f"{self.errors} inputs skipped because of errors", err=True)
         if self.errors:
-            click.echo(f"{self.errors} input(s) skipped because of errors", err=True)
             sys.exit(1)
 
 
@@ -52,6 +66,49 @@ def _friendly(func):
     return wrapper
 
 
+class _Group(click.Group):
+    """The command group; a usage error is one line (``error: ...``), exit code 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            name = exc.ctx.command_path if exc.ctx else "themes"
+            click.echo(f"error: {name}: {readable(exc.format_message())} (see '{name} --help')", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {readable(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(130)
+
+
+class _FiniteWeight(click.ParamType):
+    name = "weight"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or number < 0:
+            self.fail(f"{value!r} must be a finite number >= 0", param, ctx)
+        return number
+
+
+_FINITE_WEIGHT = _FiniteWeight()
+_SEED = click.IntRange(0, 2**32 - 1)
+
+
+def _cap_jobs(jobs):
+    """More workers than CPUs only add memory and start-up time."""
+    cpus = os.cpu_count() or 1
+    if jobs > cpus:
+        click.echo(f"notice: --jobs {jobs} capped at the {cpus} CPUs of this machine", err=True)
+    return min(jobs, cpus)
+
+
 @contextlib.contextmanager
 def _progress(items, quiet, label):
     """Yield ``items``, advancing a progress bar on stderr as they are consumed (unless quiet)."""
@@ -63,7 +120,7 @@ def _progress(items, quiet, label):
         yield bar
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="theme_classifier")
 def main():
     """Policy themes of Chinese government work reports, paragraph by paragraph.
@@ -78,7 +135,7 @@ def main():
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default=None, help="Output file (.jsonl or .csv); default: JSONL on stdout.")
-@click.option("--max-chars", default=DEFAULT_MAX_CHARS, show_default=True,
+@click.option("--max-chars", default=DEFAULT_MAX_CHARS, show_default=True, type=click.IntRange(1, None),
               help="Paragraphs longer than this are cut at sentence ends.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
@@ -93,9 +150,9 @@ def split(inputs, output, max_chars, quiet):
       themes split seeds/ -o units.jsonl
       themes split 江苏省2020.txt -o units.csv
     """
-    batch = _Batch()
-    paths = list(iter_input_paths(inputs))
-
+    batch = _ErrorCounter()
+    paths = list(iter_input_paths(inputs, on_error=batch))
+    refuse_input_as_output(output, paths)
     with _progress(paths, quiet, "splitting") as items:
         units = (unit.to_dict() for doc in read_reports(items, on_error=batch)
                  for unit in split_units(doc, max_chars=max_chars))
@@ -233,11 +290,11 @@ def labels_merge(passes, adjudicated, units, output):
               help="Report id, or labels file whose reports, to leave out of --corpus (repeatable).")
 @click.option("--silver", multiple=True, type=click.Path(),
               help="Silver-labelled units from 'themes bootstrap', weighted below gold (repeatable).")
-@click.option("--silver-weight", type=float, default=None,
+@click.option("--silver-weight", type=_FINITE_WEIGHT, default=None,
               help="Weight of a silver unit (gold = 1); default: chosen by cross-validation.")
 @click.option("--silver-filter/--no-silver-filter", default=True, show_default=True,
               help="Keep only the silver units that a model trained on the gold labels agrees with.")
-@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed.")
 @click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
 @click.option("--no-cv", is_flag=True, help="Skip leave-one-report-out cross-validation.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
@@ -257,7 +314,7 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
     """
     from .evaluation import format_metrics
     from .training import train as train_model
-    batch = _Batch()
+    batch = _ErrorCounter()
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     meta = train_model(labels_, output, corpus=list(corpus), embeddings=embeddings,
                        exclude_reports=exclude_reports, seed=seed, config=config, cv=not no_cv,
@@ -279,7 +336,7 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
 @click.option("-m", "--model", "model_dir", type=click.Path(), default=None,
               help="Model directory (default: the shipped models/default).")
 @click.option("-o", "--output", default=None, help="Output file (.jsonl or .csv); default: JSONL on stdout.")
-@click.option("--top-terms", default=5, show_default=True, help="Terms listed per unit as the reason for its label.")
+@click.option("--top-terms", default=5, show_default=True, type=click.IntRange(0, None), help="Terms listed per unit as the reason for its label.")
 @click.option("--report", "report_dir", type=click.Path(), default=None,
               help="Also write the theme report (tables, plots, report.html) into this directory.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, None),
@@ -304,11 +361,15 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
     from .reporting import ShareSummary
     from .store import load_model
     model, _ = load_model(model_dir or default_model_path())
-    batch = _Batch()
+    batch = _ErrorCounter()
     summary = ShareSummary()
-    paths = list(_expand_inputs(inputs))
-    if report_dir and not output:
-        output = str(Path(report_dir) / "predictions.jsonl")
+    paths = list(iter_input_paths(inputs, on_error=batch))
+    refuse_input_as_output(output, paths)
+    jobs = _cap_jobs(jobs)
+    if report_dir:
+        from .reporting import check_report_dir
+        check_report_dir(report_dir)  # before any work, not after
+        output = output or str(Path(report_dir) / "predictions.jsonl")
     if "-" in inputs:
         jobs = 1  # worker processes cannot read standard input
     with _progress(paths, quiet, "predicting") as items:
@@ -336,7 +397,7 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
 @click.option("--random", "random_sample", is_flag=True,
               help="A random sample stratified by region and decade, for unbiased evaluation.")
 @click.option("--blind", is_flag=True, help="Leave out the model's guesses, so annotators are not anchored.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, None), help="Random seed.")
+@click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, None),
               help="Worker processes for scoring.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
@@ -360,7 +421,8 @@ def suggest(inputs, model_dir, count, output, labelled, exclude_reports, random_
     if not (random_sample and blind):
         from .store import load_model
         model, _ = load_model(model_dir or default_model_path())
-    batch = _Batch()
+    batch = _ErrorCounter()
+    jobs = _cap_jobs(jobs)
     rows = suggest_units(list(inputs), count, model=model, random_sample=random_sample, labelled=labelled,
                          exclude_reports=read_report_ids(exclude_reports), seed=seed, on_error=batch, jobs=jobs)
     write_records(rows, output, fields=suggest_fields(blind))
@@ -372,7 +434,7 @@ def suggest(inputs, model_dir, count, output, labelled, exclude_reports, random_
 
 def _report(predictions, out_dir, quiet, title=None):
     from .reporting import write_report
-    batch = _Batch()
+    batch = _ErrorCounter()
     result = write_report(predictions, out_dir, title=title or "Policy themes of government work reports",
                           on_error=batch)
     if not quiet:
@@ -404,21 +466,12 @@ def report(predictions, out_dir, title, quiet):
     _report(predictions, out_dir, quiet, title).finish()
 
 
-def _expand_inputs(inputs):
-    from .prediction import is_units_file
-    for item in inputs:
-        if is_units_file(item):
-            yield item
-        else:
-            yield from iter_input_paths([item])
-
-
 @main.command()
 @click.option("-m", "--model", "model_dir", type=click.Path(), default=None,
               help="Model directory to score (default: the shipped model).")
 @click.option("--labels", "labels_", multiple=True, required=True, help="Labelled units (JSONL/CSV; repeatable).")
 @click.option("--cv", is_flag=True, help="Cross-validate training itself on --labels, grouped by report.")
-@click.option("--seed", default=0, show_default=True, help="Random seed (with --cv).")
+@click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed (with --cv).")
 @click.option("--config", type=click.Path(), help="TOML/JSON model parameters (with --cv).")
 @click.option("--embeddings", type=click.Path(), help="Word vectors from 'themes embed' (with --cv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
@@ -457,11 +510,13 @@ def evaluate(model_dir, labels_, cv, seed, config, embeddings, as_json):
 @click.option("-o", "--output", required=True, type=click.Path(), help="Directory to write the vectors to.")
 @click.option("--exclude-reports", multiple=True,
               help="Report id, or labels file whose reports, to leave out (repeatable).")
-@click.option("--seed", default=0, show_default=True, help="Random seed (training is single-threaded).")
-@click.option("--vector-size", default=100, show_default=True)
-@click.option("--epochs", default=10, show_default=True)
-@click.option("--min-count", default=2, show_default=True)
-@click.option("--max-vocab", default=60000, show_default=True, help="Keep at most this many words.")
+@click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed (training is single-threaded).")
+@click.option("--vector-size", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--epochs", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1, None),
+              help="Ignore words that occur fewer times.")
+@click.option("--max-vocab", default=60000, show_default=True, type=click.IntRange(1, None),
+              help="Keep at most this many words.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
 def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count, max_vocab, quiet):
@@ -471,10 +526,11 @@ def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count,
     Example:
       themes embed ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o emb/
     """
-    from .embeddings import embed_corpus, save_vectors
+    from .embeddings import check_vectors_dir, embed_corpus, save_vectors
+    check_vectors_dir(output)  # before hours of work, not after
     from .labels import read_report_ids
-    batch = _Batch()
-    paths = list(iter_input_paths(corpus))
+    batch = _ErrorCounter()
+    paths = list(iter_input_paths(corpus, on_error=batch))
     say = (lambda *a: None) if quiet else (lambda message: click.echo(message, err=True))
     params = {"vector_size": vector_size, "epochs": epochs, "min_count": min_count, "max_vocab": max_vocab}
     with _progress(paths, quiet, "tokenising") as items:
@@ -508,8 +564,9 @@ def bootstrap(corpus, output, rules, exclude_reports, quiet):
     """
     from .silver import SILVER_FIELDS, HeadingRules, bootstrap as bootstrap_units
     from .labels import read_report_ids
-    batch = _Batch()
-    paths = list(iter_input_paths(corpus))
+    batch = _ErrorCounter()
+    paths = list(iter_input_paths(corpus, on_error=batch))
+    refuse_input_as_output(output, paths)
     with _progress(paths, quiet, "bootstrapping") as items:
         units, counts = bootstrap_units(items, HeadingRules.load(rules), read_report_ids(exclude_reports),
                                         on_error=batch)

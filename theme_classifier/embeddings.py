@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
-from .atomic import atomic_directory, has_meta
+from .errors import InputError, ModelError
+from .atomic import atomic_directory, check_replaceable, has_meta
 
 VECTORS_FILE = "vectors.bin"
 META_FILE = "meta.json"
@@ -82,7 +82,8 @@ def train_word2vec(sentences, seed=0, progress=None, **params):
                      sample=settings["sample"], max_final_vocab=max_vocab, workers=1, seed=seed)
     model.build_vocab(sentences)
     if not model.wv.index_to_key:
-        raise ValueError("no word occurs often enough to train word vectors")
+        raise InputError("word vectors", f"no word occurs at least {settings['min_count']} times in the "
+                                         "texts; lower --min-count or give more text")
     model.train(sentences, total_examples=model.corpus_count, epochs=epochs, callbacks=[_Epochs()])
     return model.wv
 
@@ -94,6 +95,11 @@ def save_vectors(wv, path, meta):
         meta = {"format": FORMAT, **meta, "vocabulary_size": len(wv.index_to_key), "vector_size": wv.vector_size,
                 "sha256": file_sha256(tmp / VECTORS_FILE)}
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def check_vectors_dir(path):
+    """Raise :class:`~theme_classifier.errors.OutputError` if ``path`` cannot take word vectors."""
+    check_replaceable(path, _is_vectors_dir, "word-vectors folder")
 
 
 def _is_vectors_dir(path):

@@ -2,6 +2,7 @@
 
 import inspect
 import itertools
+import warnings
 
 import numpy as np
 
@@ -256,13 +257,23 @@ class ThemeClassifier:
         if groups is not None and len(set(groups)) > 1:
             splits = group_splitter(list(groups)).split(features, y, groups)
         else:
-            splits = StratifiedKFold(5, shuffle=True, random_state=self.seed).split(features, y)
+            # As many folds as the rarest label allows (2 to 5), so every fold has every label.
+            folds = min(5, max(2, min(np.unique(y, return_counts=True)[1])))
+            with warnings.catch_warnings():  # a label rarer than the folds is expected on tiny data
+                warnings.simplefilter("ignore", UserWarning)
+                splits = list(StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(features, y))
         proba = np.zeros((len(y), len(self.classes_)))
+        usable = 0
         for train, test in splits:
+            if len(set(y[train])) < 2:  # a fold with one label teaches nothing about thresholds
+                continue
+            usable += 1
             clf = self._new_classifier().fit(features[train], y[train], sample_weight=weights[train])
             columns = [list(self.classes_).index(c) for c in clf.classes_]
             proba[np.ix_(test, columns)] = clf.predict_proba(features[test])
         known = [i for i, t in enumerate(themes) if t is not None]
+        if not usable or not known:
+            return DEFAULT_THRESHOLD
         best = max(THRESHOLD_GRID, key=lambda t: (set_f1([themes[i] for i in known], [
             themes_from_scores(dict(zip(self.classes_, proba[i])), t)[1] for i in known]), -t))
         return float(best)

@@ -1,11 +1,12 @@
 """Label every paragraph of reports (or of pre-split units) with a fitted model, streaming."""
 
 import multiprocessing
+import signal
 from collections import deque
 from pathlib import Path
 
 from .errors import InputError
-from .reading import iter_input_paths, read_reports
+from .reading import iter_input_paths, read_report, report_ids
 from .records import iter_records
 from .units import split_units
 
@@ -45,38 +46,44 @@ def _units_from_file(path, on_error):
         yield batch
 
 
-def _units_from_reports(paths, on_error, max_chars):
-    for doc in read_reports(paths, on_error=on_error):
-        units = split_units(doc, max_chars=max_chars) if max_chars else split_units(doc)
-        if not units:
-            on_error(InputError(doc.source, "no text units (only headings?)"))
-            continue
-        meta = {"region": doc.region, "year": doc.year}
-        yield [{**u.to_dict(), **meta} for u in units]
+def _units_of(doc, max_chars, on_error):
+    units = split_units(doc, max_chars=max_chars) if max_chars else split_units(doc)
+    if not units:
+        on_error(InputError(doc.source, "no text units (only headings?)"))
+    meta = {"region": doc.region, "year": doc.year}
+    return [{**u.to_dict(), **meta} for u in units]
 
 
 def iter_unit_batches(inputs, on_error, max_chars=None):
     """Yield lists of unit dicts from report files/directories and units files, in input order."""
-    reports = []
-    for path in _expand(inputs):
-        if is_units_file(path):
-            yield from _units_from_reports(reports, on_error, max_chars)
-            reports = []
-            try:
+    claim = report_ids()
+    for path in iter_input_paths(inputs, on_error=on_error):
+        try:
+            if is_units_file(path):
                 yield from _units_from_file(path, on_error)
+                continue
+            claim(path)
+            doc = read_report(path)
+        except InputError as err:
+            on_error(err)
+            continue
+        batch = _units_of(doc, max_chars, on_error)
+        if batch:
+            yield batch
+
+
+def _tasks(inputs, on_error):
+    """Input paths for workers; report-id clashes are settled here, in input order, as
+    :func:`iter_unit_batches` does, so the outcome is the same for any number of workers."""
+    claim = report_ids()
+    for path in iter_input_paths(inputs, on_error=on_error):
+        if not is_units_file(path):
+            try:
+                claim(path)
             except InputError as err:
                 on_error(err)
-        else:
-            reports.append(path)
-    yield from _units_from_reports(reports, on_error, max_chars)
-
-
-def _expand(inputs):
-    for item in inputs:
-        if is_units_file(item):
-            yield Path(item)
-        else:
-            yield from iter_input_paths([item])
+                continue
+        yield path
 
 
 def _label(model, batch, top_terms):
@@ -100,13 +107,18 @@ def _predict_one(path):
     return records, errors
 
 
+def _ignore_interrupt():
+    # Ctrl-C reaches every process of the group: the parent stops the pool, workers stay quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _in_parallel(paths, jobs):
     """Run :func:`_predict_one` over paths in ``jobs`` forked processes, yielding results in input order.
 
     At most two tasks per process are in flight, so inputs are consumed (and a
     progress bar advances) as results come back.
     """
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupt) as pool:
         pending = deque()
         for path in paths:
             pending.append(pool.apply_async(_predict_one, (path,)))
@@ -151,7 +163,7 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
         return
     _WORKER.update(model=model, top_terms=top_terms, max_chars=max_chars)
     try:
-        for records, errors in _in_parallel(_expand(inputs), jobs):
+        for records, errors in _in_parallel(_tasks(inputs, on_error), jobs):
             for source, problem in errors:
                 on_error(InputError(source, problem))
             yield from records

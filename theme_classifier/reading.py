@@ -7,13 +7,14 @@ in the decoded source.
 """
 
 import io
+import os
 import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, InputNotice, readable
 
 #: File suffixes picked up when a directory is walked.
 REPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
@@ -87,7 +88,7 @@ def decode_bytes(data, source="<bytes>"):
     """
     if not data.strip():
         raise InputError(source, "empty file")
-    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(source, "binary file, not a text report")
     if data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
@@ -194,11 +195,11 @@ def normalise(text):
 
 # ------------------------------------------------------ format extraction
 
-def html_to_text(data):
+def html_to_text(data, source="<html>"):
     """Visible text of an HTML page; headings become ``#`` lines, list items ``-`` bullets."""
     from bs4 import BeautifulSoup
     if isinstance(data, bytes):
-        data, _ = decode_bytes(data, "<html>")
+        data, _ = decode_bytes(data, source)
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head", "svg"]):
         tag.decompose()
@@ -213,6 +214,24 @@ def html_to_text(data):
         tag.append("\n")
     lines = (" ".join(line.split()) for line in soup.get_text().split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+#: Most bytes a .docx may unpack to: its XML is ~10× its text, and no report comes near this.
+MAX_DOCX_UNPACKED = 200 * 1024 * 1024
+#: Largest HTML page read (parsing takes ~10× its size in memory).
+MAX_HTML_BYTES = 50 * 1024 * 1024
+#: Most text extracted from a PDF, in characters (a report has well under a million).
+MAX_PDF_CHARS = 20_000_000
+
+
+def _check_unpacked_size(data, source):
+    """Refuse a zip (.docx) that unpacks to more than :data:`MAX_DOCX_UNPACKED`: a zip bomb."""
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_DOCX_UNPACKED:
+        raise InputError(source, f"unpacks to {total / 2**20:.0f} MB, more than the "
+                                 f"{MAX_DOCX_UNPACKED // 2**20} MB a report can be (a zip bomb?)")
 
 
 def docx_to_text(data):
@@ -234,11 +253,23 @@ def docx_to_text(data):
     return "\n".join(lines)
 
 
-def pdf_to_text(data):
+def pdf_to_text(data, source="<pdf>"):
     """Text of a PDF (pypdf); visual line breaks inside a paragraph are re-joined."""
+    import logging
+    import warnings
     from pypdf import PdfReader
-    reader = PdfReader(io.BytesIO(data))
-    raw = "\n".join((page.extract_text() or "") for page in reader.pages)
+    # pypdf logs and warns about every quirk of a file; the reader's errors are ours to report.
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
+    logging.getLogger("pypdf").propagate = False
+    pages, size = [], 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for page in PdfReader(io.BytesIO(data)).pages:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > MAX_PDF_CHARS:
+                raise InputError(source, f"more than {MAX_PDF_CHARS} characters of text; not a report")
+    raw = "\n".join(pages)
     paragraphs, current = [], ""
     for line in raw.splitlines():
         line = line.strip()
@@ -259,11 +290,15 @@ def pdf_to_text(data):
 def _extract(data, suffix, source):
     try:
         if suffix in (".html", ".htm"):
-            return html_to_text(data), "html"
+            if len(data) > MAX_HTML_BYTES:
+                raise InputError(source, f"{len(data) / 2**20:.0f} MB of HTML, more than the "
+                                         f"{MAX_HTML_BYTES // 2**20} MB a report page can be")
+            return html_to_text(data, source), "html"
         if suffix == ".docx":
+            _check_unpacked_size(data, source)
             return docx_to_text(data), "docx"
         if suffix == ".pdf":
-            text = pdf_to_text(data)
+            text = pdf_to_text(data, source)
             if not text.strip():
                 raise InputError(source, "PDF has no extractable text (scanned image?)")
             return text, "pdf"
@@ -333,23 +368,72 @@ def report_level(region):
 
 # ------------------------------------------------------------------ inputs
 
-def iter_input_paths(inputs, suffixes=REPORT_SUFFIXES):
-    """Expand files and directories (recursively, in sorted order) into paths; ``-`` is kept.
+def iter_input_paths(inputs, suffixes=REPORT_SUFFIXES, on_error=None):
+    """Expand files and directories (walked recursively, in sorted order) into paths; ``-`` is kept.
 
-    A directory's README/LICENSE-style files are not reports and are skipped.
+    A file named explicitly is always yielded (units files too); in a directory only files with
+    ``suffixes`` are, and README/LICENSE-style files are skipped. What a walk cannot use is
+    reported to ``on_error``: an unreadable directory or a dangling link (an
+    :class:`InputError`: a report may be lost), a symbolic-link loop or a directory reached
+    twice (an :class:`InputNotice`). Without ``on_error`` errors raise and notices are dropped.
     """
+    def report(err):
+        if on_error is not None:
+            on_error(err)
+        elif err.lost:
+            raise err
+
     for item in inputs:
-        item = str(item)
-        if item == "-":
-            yield item
+        if str(item) == "-":
+            yield "-"
             continue
         path = Path(item)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                     and p.stem.lower() not in NOT_REPORTS]
-            yield from sorted(found, key=lambda p: p.as_posix())
+            yield from _walk(path, suffixes, report)
         else:
             yield path
+
+
+def _walk(root, suffixes, report):
+    found, visited = [], {}
+
+    def visit(directory):
+        try:
+            info = directory.stat()
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            report(InputError(directory, f"cannot read directory ({exc.strerror or exc}); its reports are skipped"))
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in visited:
+            report(InputNotice(directory, f"symbolic link to a directory already read ({visited[key]}); "
+                                          "not read twice"))
+            return
+        visited[key] = str(directory)
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                visit(path)
+                continue
+            if path.suffix.lower() not in suffixes or path.stem.lower() in NOT_REPORTS:
+                continue
+            if entry.is_symlink() and not path.exists():
+                report(InputError(path, "broken symbolic link (its target is missing)"))
+            elif entry.is_file():
+                found.append(path)
+
+    visit(root)
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def report_id(path):
+    """The id of the report read from ``path``: its file name without the suffix, readable
+    even when the name's bytes are not UTF-8 (``stdin`` for standard input)."""
+    return "stdin" if str(path) == "-" else readable(Path(path).stem)
 
 
 def read_report(path, stdin=None):
@@ -365,10 +449,10 @@ def read_report(path, stdin=None):
         data = stream.read()
         if isinstance(data, str):
             data = data.encode("utf-8")
-        source, report_id, suffix = "<stdin>", "stdin", ".txt"
+        source, suffix = "<stdin>", ".txt"
     else:
         path = Path(path)
-        source, report_id, suffix = str(path), path.stem, path.suffix.lower()
+        source, suffix = readable(str(path)), path.suffix.lower()
         if not path.exists():
             raise InputError(source, "no such file or directory")
         if path.is_dir():
@@ -383,8 +467,25 @@ def read_report(path, stdin=None):
     text = normalise(text)
     if not text.strip():
         raise InputError(source, "no text")
-    region, year = parse_metadata(report_id, text)
-    return Document(report_id, source, text, region, year, encoding)
+    rid = report_id(path)
+    region, year = parse_metadata(rid, text)
+    return Document(rid, source, text, region, year, encoding)
+
+
+def report_ids():
+    """A checker of report-id clashes: ``claim(path)`` raises :class:`InputError` when another
+    path already gave the same id (same file name in two folders). Ids are claimed in input
+    order before reading, so the outcome does not depend on how many workers read."""
+    seen = {}
+
+    def claim(path):
+        rid = report_id(path)
+        if rid in seen:
+            raise InputError(path, f"report id {rid!r} is already used by {readable(seen[rid])} "
+                                   "(rename one of the files)")
+        seen.setdefault(rid, str(path))
+        return rid
+    return claim
 
 
 def read_reports(inputs, on_error=None):
@@ -398,13 +499,11 @@ def read_reports(inputs, on_error=None):
         Called with each :class:`InputError`; the bad file is skipped and the
         rest of the batch goes on. Without it the first error is raised.
     """
-    seen = {}
-    for path in iter_input_paths(inputs):
+    claim = report_ids()
+    for path in iter_input_paths(inputs, on_error=on_error):
         try:
+            claim(path)
             doc = read_report(path)
-            if doc.id in seen:
-                raise InputError(doc.source, f"report id {doc.id!r} is already used by {seen[doc.id]}")
-            seen[doc.id] = doc.source
         except InputError as err:
             if on_error is None:
                 raise

@@ -15,6 +15,21 @@ from .atomic import atomic_write
 from .errors import InputError
 
 LIST_SEPARATOR = ";"
+#: A CSV cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection");
+#: it is written with a leading apostrophe, which reading removes again.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _uncell(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
 
 
 def is_csv(path):
@@ -44,7 +59,7 @@ def _flatten(record, fields):
         value = record.get(field)
         if isinstance(value, (list, tuple)):
             value = LIST_SEPARATOR.join(str(v) for v in value)
-        flat[field] = "" if value is None else value
+        flat[field] = "" if value is None else _cell(value)
     return flat
 
 
@@ -154,7 +169,7 @@ def _iter_csv(text):
             if None in row or any(v is None for v in row.values()):
                 yield number, None, "wrong number of fields"
                 continue
-            record = dict(row)
+            record = {key: _uncell(value) for key, value in row.items()}
             if "themes" in record:
                 record["themes"] = [t.strip() for t in record["themes"].split(LIST_SEPARATOR) if t.strip()]
             yield number, record, None

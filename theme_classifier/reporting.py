@@ -16,7 +16,7 @@ from pathlib import Path
 from . import LABELS, OTHER, THEMES
 from .errors import InputError
 from .reading import parse_metadata
-from .atomic import atomic_directory, atomic_write
+from .atomic import atomic_directory, atomic_write, check_replaceable
 from .records import iter_records
 
 #: One colour per label, used by every plot and the HTML page.
@@ -283,7 +283,7 @@ def write_html(summary, predictions_path, out_dir, plots, title, max_units=DEFAU
     current = None
     total = sum(sum(e["units"].values()) for e in summary.reports.values())
     for _, record, problem in iter_records(predictions_path):
-        if problem or shown >= max_units:
+        if problem or shown >= max_units or prediction_problem(record):
             continue
         if record["report"] != current:
             current = record["report"]
@@ -317,14 +317,35 @@ def write_html(summary, predictions_path, out_dir, plots, title, max_units=DEFAU
 
 # ------------------------------------------------------------------ driver
 
+def _number(value):
+    try:
+        return float(value) == float(value)  # not NaN
+    except (TypeError, ValueError):
+        return False
+
+
+def prediction_problem(record):
+    """Why a record is not a usable prediction (``report``, ``primary``, numeric scores), or None."""
+    report, primary = record.get("report"), record.get("primary")
+    if isinstance(report, bool) or not isinstance(report, (str, int)) or not str(report).strip():
+        return "not a prediction: 'report' must be a report name"
+    if not isinstance(primary, str) or primary not in LABELS:
+        return f"not a prediction: 'primary' must be one of {', '.join(LABELS)}, not {primary!r}"
+    if "text" in record and not isinstance(record["text"], (str, type(None))):
+        return "not a prediction: 'text' must be a string"
+    scores = record.get("scores")
+    values = scores.values() if isinstance(scores, dict) else \
+        [v for k, v in record.items() if k.startswith("scores_") and v not in ("", None)]
+    if scores is not None and not isinstance(scores, dict) or not all(_number(v) for v in values):
+        return "not a prediction: scores must be numbers"
+    return None
+
+
 def summarise_file(predictions_path, on_error=None):
     """First pass: a :class:`ShareSummary` of a predictions file (JSONL or CSV)."""
     summary = ShareSummary()
     for number, record, problem in iter_records(predictions_path):
-        if problem is None and not all(k in record for k in ("report", "primary")):
-            problem = "not a prediction (needs 'report' and 'primary')"
-        if problem is None and record["primary"] not in LABELS:
-            problem = f"unknown label {record['primary']!r}"
+        problem = problem or prediction_problem(record)
         if problem:
             if on_error:
                 on_error(InputError(f"{predictions_path}:{number}", problem))
@@ -365,8 +386,15 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
             "files": [str(final_dir / Path(f).relative_to(out_dir)) for f in files]}
 
 
+def check_report_dir(path):
+    """Raise :class:`~theme_classifier.errors.OutputError` if ``path`` cannot take a report."""
+    check_replaceable(path, _is_report_dir, "report folder")
+
+
 def _is_report_dir(path):
-    return (path / "shares.csv").is_file() and (path / "report.html").is_file()
+    names = {p.name for p in path.iterdir()}
+    # predict --report writes its predictions there first.
+    return {"shares.csv", "report.html"} <= names or names <= {"predictions.jsonl"}
 
 
 def _write_report_files(summary, predictions_path, out_dir, title, max_html_units):

@@ -51,7 +51,7 @@ from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, re
                          write_vectors)
 from .errors import ModelError
 from .features import TfidfTransform
-from .atomic import atomic_directory, has_meta
+from .atomic import atomic_directory, check_replaceable, has_meta
 from .model import ThemeClassifier
 from .tokenize import Tokenizer, default_tokenizer
 
@@ -82,6 +82,16 @@ def library_versions():
             **{name: version(name) for name in ("numpy", "scipy", "scikit-learn", "gensim", "jieba", "opencc")}}
 
 
+def _is_model_dir(path):
+    return has_meta(path, {FORMAT})
+
+
+def check_model_dir(path):
+    """Raise :class:`~theme_classifier.errors.OutputError` if ``path`` cannot take a model
+    (a file, or a non-empty folder that is not a model)."""
+    check_replaceable(path, _is_model_dir, "model folder")
+
+
 def save_model(model, path, extra_meta=None):
     """Save a fitted :class:`ThemeClassifier` into directory ``path`` atomically.
 
@@ -97,7 +107,7 @@ def save_model(model, path, extra_meta=None):
     extra_meta : dict, optional
         Merged into ``meta.json`` (training data hash, metrics, provenance).
     """
-    with atomic_directory(path, lambda p: has_meta(p, {FORMAT}), "model folder") as tmp:
+    with atomic_directory(path, _is_model_dir, "model folder") as tmp:
         tokenizer = model.tokenizer if model.tokenizer is not None else default_tokenizer()
         (tmp / USERDICT_FILE).write_text(tokenizer.userdict, encoding="utf-8")
         (tmp / STOPWORDS_FILE).write_text("\n".join(sorted(tokenizer.stopwords)) + "\n", encoding="utf-8")

@@ -1,6 +1,7 @@
 """Train a model from labelled units (and optionally word vectors from a corpus) and save it."""
 
 import json
+import math
 import random
 import tomllib
 from collections import Counter, defaultdict
@@ -11,7 +12,7 @@ from .errors import InputError
 from .evaluation import agreeing_units, cross_validate, cross_validate_weights
 from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier
-from .store import save_model
+from .store import check_model_dir, save_model
 
 #: Defaults of the shipped model, chosen by leave-one-report-out CV on the seed labels with
 #: corpus word vectors (word unigrams beat uni+bigrams and character n-grams there; see README).
@@ -29,12 +30,50 @@ def read_config(path):
         raise InputError(path, "no such file") from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"invalid config ({exc})") from None
+    if not isinstance(config, dict):
+        raise InputError(path, "a config is a table (TOML) or an object (JSON) of model parameters")
     allowed = set(ThemeClassifier().get_params()) - {"tokenizer", "seed"}
     unknown = sorted(set(config) - allowed)
     if unknown:
         raise InputError(path, f"unknown parameter(s): {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+    for name, value in config.items():
+        problem = _param_problem(name, value)
+        if problem:
+            raise InputError(path, f"{name} = {value!r}: {problem}")
     return config
 
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _param_problem(name, value):
+    """Why a model parameter's value is invalid, or None."""
+    if name in ("ngram_range", "char_ngram_range"):
+        if value is None and name == "char_ngram_range":
+            return None
+        if not (isinstance(value, (list, tuple)) and len(value) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and 1 <= value[0] <= value[1] <= 6):
+            return "must be two integers [low, high] with 1 <= low <= high <= 6"
+    elif name == "C" and not (_is_number(value) and value > 0):
+        return "must be a number > 0"
+    elif name == "threshold" and value is not None and not (_is_number(value) and 0 <= value <= 1):
+        return "must be a number between 0 and 1 (or absent to choose it by cross-validation)"
+    elif name == "min_df" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return "must be an integer >= 1"
+    elif name == "w2v_weight" and not (_is_number(value) and value >= 0):
+        return "must be a number >= 0"
+    elif name in ("use_tfidf", "use_w2v") and not isinstance(value, bool):
+        return "must be true or false"
+    elif name == "class_weight" and value not in ("balanced", None):
+        return "must be \"balanced\" (or absent for none)"
+    elif name == "w2v_params" and value is not None and not isinstance(value, dict):
+        return "must be a table of word2vec settings"
+    return None
+
+
+#: Fewest labelled units a model is trained on (cross-validation needs several per fold).
+MIN_UNITS = 10
 
 #: Silver weights tried by cross-validation (gold units weigh 1).
 SILVER_WEIGHTS = (0.03, 0.1, 0.3, 1.0)
@@ -122,7 +161,15 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         The saved model's metadata.
     """
     say = progress or (lambda message: None)
+    check_model_dir(output)  # refuse a folder that is not ours before any work
     records = load_labels(label_files(labels))
+    primaries = Counter(r["primary"] for r in records)
+    if len(primaries) < 2:
+        raise InputError(", ".join(map(str, labels)), f"all {len(records)} units have the same label "
+                                                      f"({next(iter(primaries))}); a model needs at least two")
+    if len(records) < MIN_UNITS:
+        raise InputError(", ".join(map(str, labels)), f"only {len(records)} labelled units; training needs "
+                                                      f"at least {MIN_UNITS}")
     params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
     vectors, vectors_meta = None, {"kind": "word2vec", "trained_on": "the labelled units only"}
     if embeddings:
