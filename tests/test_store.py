@@ -16,6 +16,8 @@ import zipfile
 
 import numpy as np
 import pytest
+
+from theme_classifier import LABELS
 from click.testing import CliRunner
 
 from conftest import ROOT
@@ -532,6 +534,7 @@ def reference_load(path):
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])
+    model.labels_ = tuple(params.get("labels") or LABELS)
     return model
 
 

@@ -101,6 +101,17 @@ _FINITE_WEIGHT = _FiniteWeight()
 _SEED = click.IntRange(0, 2**32 - 1)
 
 
+def _themes_option(func):
+    return click.option("--themes", "themes_file", type=click.Path(), default=None,
+                        help="JSON/TOML file naming and describing your own themes (default: the codebook's "
+                             "five and other).")(func)
+
+
+def _label_set(themes_file):
+    from .label_set import DEFAULT, LabelSet
+    return LabelSet.load(themes_file) if themes_file else DEFAULT
+
+
 def _cap_jobs(jobs):
     """More workers than CPUs only add memory and start-up time."""
     cpus = os.cpu_count() or 1
@@ -175,8 +186,9 @@ def labels():
 
 @labels.command("check")
 @click.argument("files", nargs=-1, required=True)
+@_themes_option
 @_friendly
-def labels_check(files):
+def labels_check(files, themes_file):
     """Validate label files: every problem is listed with file and line.
 
     Checks for malformed lines, missing fields, unknown themes, primary missing
@@ -188,7 +200,7 @@ def labels_check(files):
       themes labels check labels/seeds.jsonl my_labels.csv
     """
     from .labels import check_labels
-    records, problems = check_labels(files)
+    records, problems = check_labels(files, label_set=_label_set(themes_file))
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if problems:
@@ -200,36 +212,39 @@ def labels_check(files):
 @labels.command("stats")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_themes_option
 @_friendly
-def labels_stats(files, as_json):
+def labels_stats(files, as_json, themes_file):
     """Counts of labelled units per theme and per report.
 
     \b
     Example:
       themes labels stats labels/seeds.jsonl
     """
-    from . import LABELS, THEMES
-    from .labels import label_stats, load_labels
-    stats = label_stats(load_labels(files))
+    from .labels import label_files, label_stats, load_labels
+    label_set = _label_set(themes_file)
+    stats = label_stats(load_labels(label_files(files), label_set), label_set)
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
         return
     click.echo(f"{stats['units']} units")
     click.echo(f"{'theme':<12}{'primary':>8}{'in themes':>10}")
-    for label in LABELS:
-        mentioned = stats["themes"][label] if label in THEMES else ""
+    for label in label_set.labels:
+        mentioned = stats["themes"][label] if label in label_set.themes else ""
         click.echo(f"{label:<12}{stats['primary'][label]:>8}{mentioned:>10}")
-    click.echo(f"\n{'report':<28}" + "".join(f"{label[:5]:>7}" for label in LABELS) + f"{'total':>7}")
+    click.echo(f"\n{'report':<28}" + "".join(f"{label[:5]:>7}" for label in label_set.labels) + f"{'total':>7}")
     for report, counts in stats["reports"].items():
-        click.echo(f"{report[:27]:<28}" + "".join(f"{counts[l]:>7}" for l in LABELS) + f"{sum(counts.values()):>7}")
+        click.echo(f"{report[:27]:<28}" + "".join(f"{counts[l]:>7}" for l in label_set.labels)
+                   + f"{sum(counts.values()):>7}")
 
 
 @labels.command("agree")
 @click.argument("passes", nargs=-1, required=True)
 @click.option("-o", "--output", default=None, help="Write the disagreements (.csv or .jsonl) for adjudication.")
 @click.option("--units", multiple=True, type=click.Path(), help="Batch file(s) with the units' text, if the passes hold labels only.")
+@_themes_option
 @_friendly
-def labels_agree(passes, output, units):
+def labels_agree(passes, output, units, themes_file):
     """Agreement between independent annotation passes over the same units.
 
     Prints the share of units with the same primary theme, Cohen's kappa (two
@@ -241,7 +256,7 @@ def labels_agree(passes, output, units):
       themes labels agree pass_a.csv pass_b.csv -o disagreements.csv
     """
     from .agreement import agreement, disagreement_fields, load_units
-    result = agreement(list(passes), units=load_units(units))
+    result = agreement(list(passes), _label_set(themes_file).labels, units=load_units(units))
     if output:  # before printing, so a closed pipe on stdout loses nothing
         write_records(result["disagreements"], output, fields=disagreement_fields(result["passes"]))
     click.echo(f"{result['units']} units, {len(result['passes'])} passes: primary agrees on "
@@ -262,8 +277,9 @@ def labels_agree(passes, output, units):
 @click.option("--adjudicated", type=click.Path(), help="Labels (id, primary, themes) decided for disputed units.")
 @click.option("--units", multiple=True, type=click.Path(), help="Batch file(s) with the units' text, if the passes hold labels only.")
 @click.option("-o", "--output", required=True, help="Gold labels to write (.jsonl or .csv).")
+@_themes_option
 @_friendly
-def labels_merge(passes, adjudicated, units, output):
+def labels_merge(passes, adjudicated, units, output, themes_file):
     """Gold labels from agreeing passes plus an adjudication of the disputes.
 
     A unit whose passes agree on the primary theme keeps it (themes: those
@@ -275,7 +291,7 @@ def labels_merge(passes, adjudicated, units, output):
       themes labels merge pass_a.csv pass_b.csv --adjudicated decided.csv -o gold.jsonl
     """
     from .agreement import GOLD_FIELDS, load_units, merge
-    gold = merge(list(passes), adjudicated, units=load_units(units))
+    gold = merge(list(passes), adjudicated, _label_set(themes_file).labels, units=load_units(units))
     write_records(gold, output, fields=GOLD_FIELDS)
     click.echo(f"{len(gold)} gold units ({sum(g['agreement'] == 'adjudicated' for g in gold)} adjudicated) "
                f"written to {output}")
@@ -298,10 +314,11 @@ def labels_merge(passes, adjudicated, units, output):
 @click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
 @click.option("--no-cv", is_flag=True, help="Skip leave-one-report-out cross-validation.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
+@_themes_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
 def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, silver_filter, seed, config, no_cv,
-          output, quiet):
+          output, themes_file, quiet):
     """Train a model on labelled units and save it as a directory.
 
     Prints the leave-one-report-out cross-validated scores when done.
@@ -319,7 +336,7 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
     meta = train_model(labels_, output, corpus=list(corpus), embeddings=embeddings,
                        exclude_reports=exclude_reports, seed=seed, config=config, cv=not no_cv,
                        on_error=batch, progress=say, silver=list(silver), silver_weight=silver_weight,
-                       filter_silver=silver_filter)
+                       filter_silver=silver_filter, label_set=_label_set(themes_file))
     click.echo(f"saved model to {output} ({meta['training']['units']} units from "
                f"{meta['training']['reports']} reports)")
     if meta.get("silver"):
@@ -356,13 +373,12 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
       themes predict 江苏省2020.txt -m models/default --top-terms 3
       themes predict ../shared/corpus/reports --jobs 2 --report out/   # + tables, plots, report.html
     """
-    from . import LABELS
     from .prediction import predict as predict_units, prediction_fields
     from .reporting import ShareSummary
     from .store import load_model
     model, _ = load_model(model_dir or default_model_path())
     batch = _ErrorCounter()
-    summary = ShareSummary()
+    summary = ShareSummary(model.labels_)
     paths = list(iter_input_paths(inputs, on_error=batch))
     refuse_input_as_output(output, paths)
     jobs = _cap_jobs(jobs)
@@ -374,7 +390,7 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
         jobs = 1  # worker processes cannot read standard input
     with _progress(paths, quiet, "predicting") as items:
         predictions = predict_units(items, model, top_terms=top_terms, on_error=batch, jobs=jobs)
-        count = write_records(map(summary.add, predictions), output, fields=prediction_fields(LABELS))
+        count = write_records(map(summary.add, predictions), output, fields=prediction_fields(model.labels_))
     if not quiet:
         click.echo(summary.table(), err=True)
         click.echo(f"{count} units labelled", err=True)
@@ -475,8 +491,9 @@ def report(predictions, out_dir, title, quiet):
 @click.option("--config", type=click.Path(), help="TOML/JSON model parameters (with --cv).")
 @click.option("--embeddings", type=click.Path(), help="Word vectors from 'themes embed' (with --cv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@_themes_option
 @_friendly
-def evaluate(model_dir, labels_, cv, seed, config, embeddings, as_json):
+def evaluate(model_dir, labels_, cv, seed, config, embeddings, themes_file, as_json):
     """Score a model on labelled units, or cross-validate training with --cv.
 
     Prints accuracy, macro- and micro-F1 of the primary label, per-theme
@@ -488,18 +505,23 @@ def evaluate(model_dir, labels_, cv, seed, config, embeddings, as_json):
       themes evaluate --cv --labels labels/seeds.jsonl --json
     """
     from .evaluation import cross_validate, evaluate_model, format_metrics
+    from .label_set import LabelSet
     from .labels import label_files, load_labels
-    records = load_labels(label_files(labels_))
     if cv:
         from .embeddings import load_vectors
         from .training import DEFAULT_PARAMS, read_config
+        label_set = _label_set(themes_file)
+        records = load_labels(label_files(labels_), label_set)
         params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
+        if not label_set.is_default:
+            params["labels"] = label_set.labels
         vectors = load_vectors(embeddings)[0] if embeddings else None
         metrics, _ = cross_validate(records, params, vectors=vectors)
         title = "cross-validated, grouped by report:"
     else:
         from .store import load_model
         model, _ = load_model(model_dir or default_model_path())
+        records = load_labels(label_files(labels_), LabelSet.from_labels(model.labels_))
         metrics, _ = evaluate_model(model, records)
         title = f"model {model_dir or default_model_path()} on {', '.join(labels_)}:"
     click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(metrics, title))

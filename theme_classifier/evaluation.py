@@ -7,7 +7,7 @@ from . import LABELS
 from .model import ThemeClassifier, group_splitter, set_f1
 
 
-def score(gold, predicted, gold_themes=None, predicted_themes=None):
+def score(gold, predicted, gold_themes=None, predicted_themes=None, labels=LABELS):
     """Accuracy, macro/micro-F1, per-label P/R/F1/support, confusion matrix and set-F1.
 
     Parameters
@@ -16,13 +16,15 @@ def score(gold, predicted, gold_themes=None, predicted_themes=None):
         Primary labels.
     gold_themes, predicted_themes : list of list of str, optional
         Theme sets, for set-F1 (mean per-unit F1 of the sets).
+    labels : sequence of str
+        The codebook's labels (default: the five themes and ``other``).
 
     Returns
     -------
     dict
-        JSON-ready metrics; F1 averages run over all six labels.
+        JSON-ready metrics; F1 averages run over every label of the codebook.
     """
-    labels = list(LABELS)
+    labels = list(labels)
     precision, recall, f1, support = precision_recall_fscore_support(
         gold, predicted, labels=labels, zero_division=0)
     metrics = {
@@ -40,14 +42,38 @@ def score(gold, predicted, gold_themes=None, predicted_themes=None):
     return metrics
 
 
-def bootstrap_macro_f1(gold, predicted, n=1000, seed=0):
-    """95% bootstrap interval of macro-F1 (units resampled with replacement)."""
-    gold, predicted = np.asarray(gold), np.asarray(predicted)
+def macro_f1(gold, predicted, labels=LABELS):
+    """Macro-F1 over ``labels`` (all six by default)."""
+    return float(f1_score(gold, predicted, labels=list(labels), average="macro", zero_division=0))
+
+
+def report_bootstrap(reports, statistic, n=1000, seed=0):
+    """95% interval of ``statistic(indices)`` when whole reports are resampled with replacement.
+
+    Units of one report are correlated (same year, region, drafting office), so resampling
+    units would understate the uncertainty; resampling reports does not.
+
+    Parameters
+    ----------
+    reports : sequence of str
+        The report of each unit.
+    statistic : callable
+        Takes an array of unit indices (a resample, with repeats) and returns a number.
+    n : int
+        Bootstrap resamples.
+
+    Returns
+    -------
+    (float, float)
+        The 2.5th and 97.5th percentiles.
+    """
+    by_report = {}
+    for i, report in enumerate(reports):
+        by_report.setdefault(report, []).append(i)
+    groups = [np.asarray(v) for _, v in sorted(by_report.items())]
     rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(n):
-        idx = rng.integers(0, len(gold), len(gold))
-        values.append(f1_score(gold[idx], predicted[idx], labels=list(LABELS), average="macro", zero_division=0))
+    values = [statistic(np.concatenate([groups[j] for j in rng.integers(0, len(groups), len(groups))]))
+              for _ in range(n)]
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
 
@@ -56,7 +82,7 @@ def evaluate_model(model, records):
     """Score a fitted model on labelled records; returns ``(metrics, predictions)``."""
     predictions = model.analyse([r["text"] for r in records], top_terms=0)
     metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
-                    [r["themes"] for r in records], [p["themes"] for p in predictions])
+                    [r["themes"] for r in records], [p["themes"] for p in predictions], model.labels_)
     return metrics, predictions
 
 
@@ -132,7 +158,8 @@ def cross_validate_weights(records, extra_weights, params=None, vectors=None, se
     results = []
     for weight_predictions in predictions:
         metrics = score([r["primary"] for r in records], [p["primary"] for p in weight_predictions],
-                        [r["themes"] for r in records], [p["themes"] for p in weight_predictions])
+                        [r["themes"] for r in records], [p["themes"] for p in weight_predictions],
+                        params.get("labels") or LABELS)
         metrics["folds"] = len(folds)
         results.append((metrics, weight_predictions))
     return results

@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import LABELS, OTHER, THEMES
+from . import OTHER
 from .errors import InputError
+from .label_set import DEFAULT
 from .records import iter_records
 
 REQUIRED_FIELDS = ("id", "text", "primary")
@@ -53,7 +54,7 @@ def label_files(paths):
     return files
 
 
-def normalise_labels(record):
+def normalise_labels(record, label_set=DEFAULT):
     """Forgive what people type: theme names are trimmed and lower-cased, ``themes`` may be a
     ``;``-separated string, and a missing or empty ``themes`` means ``[primary]``."""
     if "primary" not in record:
@@ -66,14 +67,14 @@ def normalise_labels(record):
     if isinstance(themes, list):
         themes = [t.strip().lower() if isinstance(t, str) else t for t in themes]
         themes = [t for t in themes if t != ""]
-    if not themes and isinstance(primary, str) and primary in THEMES:
+    if not themes and isinstance(primary, str) and primary in label_set.themes:
         themes = [primary]
     elif themes is None:
         themes = []
     return {**record, "primary": primary, "themes": themes}
 
 
-def _record_problems(record):
+def _record_problems(record, label_set=DEFAULT):
     missing = [f for f in REQUIRED_FIELDS if f not in record]
     if missing:
         return [f"missing field(s): {', '.join(missing)} (a label needs id, text and primary)"]
@@ -83,12 +84,13 @@ def _record_problems(record):
         problems.append("empty text")
     if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
         return problems + ["themes must be a list of theme names"]
-    if primary not in LABELS:
-        problems.append(f"unknown primary theme {primary!r} (expected one of {', '.join(LABELS)})")
-    unknown = [t for t in themes if t not in THEMES]
+    if primary not in label_set.labels:
+        hint = "" if not label_set.is_default else "; a codebook of your own needs --themes FILE"
+        problems.append(f"unknown primary theme {primary!r} (expected one of {', '.join(label_set.labels)}{hint})")
+    unknown = [t for t in themes if t not in label_set.themes]
     if unknown:
         problems.append(f"unknown theme(s) in themes: {', '.join(map(repr, unknown))}")
-    if primary in THEMES and primary not in themes:
+    if primary in label_set.themes and primary not in themes:
         problems.append(f"primary {primary!r} missing from themes")
     if primary == OTHER and themes:
         problems.append("primary 'other' must have no themes")
@@ -99,14 +101,15 @@ def _record_problems(record):
     return problems
 
 
-def check_labels(paths, drop_conflicts=False):
+def check_labels(paths, drop_conflicts=False, label_set=DEFAULT):
     """Validate label files and return ``(records, problems)``.
 
     Reports malformed lines, missing fields, unknown themes, ``primary``
     missing from ``themes``, empty texts, duplicate ids and duplicate texts
     with conflicting labels (across all files), each with file and line.
     With ``drop_conflicts``, every unit of a text with conflicting labels is
-    dropped silently instead.
+    dropped silently instead. Labels are checked against ``label_set`` (the
+    default codebook unless a ``--themes`` file says otherwise).
     """
     records, problems = [], []
     seen_ids, seen_texts, conflicts = {}, {}, set()
@@ -123,8 +126,8 @@ def check_labels(paths, drop_conflicts=False):
             if problem:
                 problems.append(Problem(*where, problem))
                 continue
-            record = normalise_labels(record)
-            found = _record_problems(record)
+            record = normalise_labels(record, label_set)
+            found = _record_problems(record, label_set)
             problems.extend(Problem(*where, reason) for reason in found)
             if found:
                 continue
@@ -149,7 +152,7 @@ def check_labels(paths, drop_conflicts=False):
     return records, problems
 
 
-def load_labels(paths):
+def load_labels(paths, label_set=DEFAULT):
     """Load and validate labelled units; the first problem raises :class:`InputError`.
 
     Returns
@@ -157,7 +160,7 @@ def load_labels(paths):
     list of dict
         Records with ``id``, ``report``, ``text``, ``primary`` and ``themes``.
     """
-    records, problems = check_labels(paths)
+    records, problems = check_labels(paths, label_set=label_set)
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more problem(s); run 'themes labels check')" if len(problems) > 1 else ""
@@ -199,14 +202,15 @@ def labels_sha256(records):
     return digest.hexdigest()
 
 
-def label_stats(records):
+def label_stats(records, label_set=DEFAULT):
     """Counts per primary label, per theme (any mention) and per report × primary label."""
+    labels, themes = label_set.labels, label_set.themes
     per_report = {}
     for record in records:
         per_report.setdefault(record["report"], Counter())[record["primary"]] += 1
     return {
         "units": len(records),
-        "primary": {label: sum(r["primary"] == label for r in records) for label in LABELS},
-        "themes": {theme: sum(theme in r["themes"] for r in records) for theme in THEMES},
-        "reports": {report: {label: counts[label] for label in LABELS} for report, counts in sorted(per_report.items())},
+        "primary": {label: sum(r["primary"] == label for r in records) for label in labels},
+        "themes": {theme: sum(theme in r["themes"] for r in records) for theme in themes},
+        "reports": {report: {label: counts[label] for label in labels} for report, counts in sorted(per_report.items())},
     }

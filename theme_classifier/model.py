@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from . import LABELS, OTHER, THEMES
+from . import LABELS, OTHER
 from .embeddings import TokenStream, train_word2vec
 from .features import TfidfTransform, combine, make_char_tfidf, make_tfidf, unigram_idf, word_weights
 from .tokenize import default_tokenizer
@@ -21,16 +21,16 @@ def themes_from_scores(scores, threshold):
     """The set of themes of one unit from its label → probability mapping.
 
     The primary label is the most probable one; themes are the primary plus
-    every other theme at or above ``threshold`` (at most :data:`MAX_THEMES`).
-    A unit whose primary is ``other`` has no themes.
+    every other theme at or above ``threshold`` (at most :data:`MAX_THEMES`), in the
+    order of ``scores``. A unit whose primary is ``other`` has no themes.
     """
     primary = max(scores, key=scores.get)
     if primary == OTHER:
         return primary, []
-    ranked = sorted((t for t in THEMES if t != primary and scores.get(t, 0.0) >= threshold),
-                    key=lambda t: -scores[t])
+    themes = [t for t in scores if t != OTHER]
+    ranked = sorted((t for t in themes if t != primary and scores[t] >= threshold), key=lambda t: -scores[t])
     chosen = {primary, *ranked[:MAX_THEMES - 1]}
-    return primary, [t for t in THEMES if t in chosen]
+    return primary, [t for t in themes if t in chosen]
 
 
 def set_f1(gold_sets, predicted_sets):
@@ -102,11 +102,16 @@ class ThemeClassifier:
         Seed of every random step (word2vec, solver), for reproducible models.
     tokenizer : Tokenizer, optional
         Default: the shipped jieba tokenizer.
+    labels : tuple of str, optional
+        Every label the codebook has, in the order of ``scores`` (``other``, the no-theme
+        label, last if present); ``None`` is the default codebook's five themes and ``other``.
 
     Attributes
     ----------
     classes_ : ndarray of str
-        Labels, in the column order of :meth:`predict_proba`.
+        Labels seen in training, in the column order of :meth:`predict_proba`.
+    labels_ : tuple of str
+        Every label of the codebook, in the order of ``scores`` in :meth:`analyse`.
     tfidf_ : TfidfTransform or None
     char_tfidf_ : TfidfTransform or None
     wv_ : WordVectors or gensim KeyedVectors or None
@@ -119,7 +124,7 @@ class ThemeClassifier:
 
     def __init__(self, ngram_range=(1, 2), min_df=1, char_ngram_range=None, use_tfidf=True,
                  use_w2v=True, w2v_weight=1.0, w2v_params=None, C=10.0, class_weight="balanced",
-                 threshold=None, seed=0, tokenizer=None):
+                 threshold=None, seed=0, tokenizer=None, labels=None):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.char_ngram_range = char_ngram_range
@@ -132,6 +137,7 @@ class ThemeClassifier:
         self.threshold = threshold
         self.seed = seed
         self.tokenizer = tokenizer
+        self.labels = labels
 
     # ------------------------------------------------- estimator protocol
     def get_params(self, deep=True):
@@ -224,7 +230,8 @@ class ThemeClassifier:
         self._word_weights = self._top_terms_coef = None  # caches of a previous fit
         tokens = self._tokenize(X)
         y = np.asarray(y, dtype=object)
-        unknown = sorted(set(y) - set(LABELS))
+        self.labels_ = tuple(self.labels) if self.labels is not None else LABELS
+        unknown = sorted(set(y) - set(self.labels_))
         if unknown:
             raise ValueError(f"unknown labels: {', '.join(map(str, unknown))}")
         self.tfidf_ = (TfidfTransform.from_sklearn(make_tfidf(**self.tfidf_params()).fit(tokens))
@@ -300,7 +307,7 @@ class ThemeClassifier:
         Returns
         -------
         list of dict
-            ``primary``, ``scores`` (label → probability, in :data:`LABELS` order),
+            ``primary``, ``scores`` (label → probability, in :attr:`labels_` order),
             ``themes`` and ``top_terms``.
         """
         if not len(X):
@@ -310,7 +317,7 @@ class ThemeClassifier:
         classes = list(self.classes_)
         results = []
         for row, p in enumerate(proba):
-            scores = {label: 0.0 for label in LABELS}
+            scores = {label: 0.0 for label in self.labels_}
             scores.update({c: float(v) for c, v in zip(classes, p)})
             primary, themes = themes_from_scores(scores, self.threshold_)
             results.append({"primary": primary,

@@ -13,7 +13,7 @@ import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import LABELS, OTHER, THEMES
+from . import LABELS, OTHER
 from .errors import InputError
 from .reading import parse_metadata
 from .atomic import atomic_directory, atomic_write, check_replaceable
@@ -41,7 +41,9 @@ class ShareSummary:
         Report id → {"region", "year", "units": Counter, "chars": Counter}, in first-seen order.
     """
 
-    def __init__(self):
+    def __init__(self, labels=LABELS):
+        self.labels = tuple(labels)
+        self.themes = tuple(label for label in self.labels if label != OTHER)
         self.reports = {}
 
     def add(self, prediction):
@@ -67,9 +69,9 @@ class ShareSummary:
         """
         rows = []
         for report, entry in self.reports.items():
-            unit_total = sum(entry["units"][t] for t in THEMES)
-            char_total = sum(entry["chars"][t] for t in THEMES)
-            for theme in THEMES:
+            unit_total = sum(entry["units"][t] for t in self.themes)
+            char_total = sum(entry["chars"][t] for t in self.themes)
+            for theme in self.themes:
                 units, chars = entry["units"][theme], entry["chars"][theme]
                 rows.append({"report": report, "region": entry["region"], "year": entry["year"] or "",
                              "theme": theme, "units": units, "chars": chars,
@@ -86,19 +88,19 @@ class ShareSummary:
         for report, entry in self.reports.items():
             row = {"report": report, "region": entry["region"], "year": entry["year"] or "",
                    "units": sum(entry["units"].values()), "other_units": entry["units"][OTHER]}
-            row.update({f"{t}_unit_share": by_report[report][t]["unit_share"] for t in THEMES})
-            row.update({f"{t}_char_share": by_report[report][t]["char_share"] for t in THEMES})
+            row.update({f"{t}_unit_share": by_report[report][t]["unit_share"] for t in self.themes})
+            row.update({f"{t}_char_share": by_report[report][t]["char_share"] for t in self.themes})
             wide.append(row)
         return wide
 
     def table(self):
         """Text table for the terminal: share of units per label (``other`` included), per report."""
-        header = f"{'report':<28}" + "".join(f"{label[:10]:>11}" for label in LABELS) + f"{'units':>7}"
+        header = f"{'report':<28}" + "".join(f"{label[:10]:>11}" for label in self.labels) + f"{'units':>7}"
         lines = [header]
         for report, entry in self.reports.items():
             counts = entry["units"]
             total = sum(counts.values())
-            lines.append(f"{report[:27]:<28}" + "".join(f"{counts[label] / total:>11.1%}" for label in LABELS)
+            lines.append(f"{report[:27]:<28}" + "".join(f"{counts[label] / total:>11.1%}" for label in self.labels)
                          + f"{total:>7d}")
         return "\n".join(lines)
 
@@ -171,9 +173,9 @@ def plot_report_bars(summary, out_dir, share="unit_share"):
     values = {(r["report"], r["theme"]): r[share] for r in rows}
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.35 * len(reports)))
     left = [0.0] * len(reports)
-    for theme in THEMES:
+    for theme in summary.themes:
         widths = [values[(report, theme)] for report in reports]
-        ax.barh(range(len(reports)), widths, left=left, color=COLOURS[theme], label=theme, height=0.7)
+        ax.barh(range(len(reports)), widths, left=left, color=colour(theme), label=theme, height=0.7)
         left = [a + b for a, b in zip(left, widths)]
     ax.set_yticks(range(len(reports)), [_report_label(r, summary.reports[r]) for r in reports])
     ax.invert_yaxis()
@@ -210,9 +212,9 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
         if dense:
             xs = [y for y, _ in dense]
             ax.fill_between(xs, [np.percentile(v, 25) for _, v in dense], [np.percentile(v, 75) for _, v in dense],
-                            color=COLOURS[theme], alpha=0.25, label="25–75% of regions")
+                            color=colour(theme), alpha=0.25, label="25–75% of regions")
             counts = [len(v) for _, v in dense]
-            ax.plot(xs, [v.mean() for _, v in dense], color=COLOURS[theme], marker="o", markersize=3,
+            ax.plot(xs, [v.mean() for _, v in dense], color=colour(theme), marker="o", markersize=3,
                     label=f"mean over regions ({min(counts)}–{max(counts)} per year)")
         if sparse:
             ax.plot([y for y, v in sparse for _ in v], [x for _, v in sparse for x in v], linestyle="none",
@@ -268,41 +270,41 @@ def write_html(summary, predictions_path, out_dir, plots, title, max_units=DEFAU
     out.write(f"<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
               f"<style>{_CSS}</style></head><body>\n<h1>{_esc(title)}</h1>\n")
     out.write("<h2>Share of policy paragraphs per theme</h2>\n<table><tr><th>report</th><th>region</th>"
-              "<th>year</th><th>units</th>" + "".join(f"<th>{t}</th>" for t in THEMES) + "<th>other units</th></tr>\n")
+              "<th>year</th><th>units</th>" + "".join(f"<th>{_esc(t)}</th>" for t in summary.themes) + "<th>other units</th></tr>\n")
     for row in summary.wide_rows():
         out.write(f"<tr><td>{_esc(row['report'])}</td><td>{_esc(row['region'])}</td><td>{_esc(row['year'])}</td>"
-                  f"<td>{row['units']}</td>" + "".join(f"<td>{row[t + '_unit_share']:.1%}</td>" for t in THEMES)
+                  f"<td>{row['units']}</td>" + "".join(f"<td>{row[t + '_unit_share']:.1%}</td>" for t in summary.themes)
                   + f"<td>{row['other_units']}</td></tr>\n")
     out.write("</table>\n<div class=\"plots\">\n")
     for svg in plots:
         out.write(f"<figure>{_inline_svg(svg)}</figure>\n")
     out.write("</div>\n<h2>Paragraphs</h2>\n<p id=\"filters\">Show: " + "".join(
-        f"<label style=\"color:{COLOURS[l]}\"><input type=\"checkbox\" value=\"{l}\" checked> {l}</label>"
-        for l in LABELS) + "</p>\n<p>Hover over a paragraph for its probabilities and top terms.</p>\n")
+        f"<label style=\"color:{colour(l)}\"><input type=\"checkbox\" value=\"{_esc(l)}\" checked> {_esc(l)}</label>"
+        for l in summary.labels) + "</p>\n<p>Hover over a paragraph for its probabilities and top terms.</p>\n")
     shown = 0
     current = None
     total = sum(sum(e["units"].values()) for e in summary.reports.values())
     for _, record, problem in iter_records(predictions_path):
-        if problem or shown >= max_units or prediction_problem(record):
+        if problem or shown >= max_units or prediction_problem(record, summary.labels):
             continue
         if record["report"] != current:
             current = record["report"]
             out.write(f"<h3>{_esc(current)}</h3>\n")
         scores = record.get("scores")
         if not isinstance(scores, dict):
-            scores = {label: record.get(f"scores_{label}", "") for label in LABELS}
+            scores = {label: record.get(f"scores_{label}", "") for label in summary.labels}
         terms = record.get("top_terms") or []
         if isinstance(terms, str):
             terms = [t for t in terms.split(";") if t]
         themes = record.get("themes") or []
         if isinstance(themes, str):
             themes = [t for t in themes.split(";") if t]
-        tip = "\n".join(f"{label}: {float(scores.get(label) or 0):.2f}" for label in LABELS)
+        tip = "\n".join(f"{label}: {float(scores.get(label) or 0):.2f}" for label in summary.labels)
         tip += "\ntop terms: " + ", ".join(map(str, terms)) + "\nthemes: " + ", ".join(themes)
         primary = record.get("primary", OTHER)
-        colour = COLOURS.get(primary, "#999")
-        out.write(f"<div class=\"unit\" data-theme=\"{_esc(primary)}\" style=\"border-color:{colour}\" "
-                  f"title=\"{_esc(tip)}\"><span class=\"label\" style=\"background:{colour}\">{_esc(primary)}</span> "
+        colour_ = colour(primary)
+        out.write(f"<div class=\"unit\" data-theme=\"{_esc(primary)}\" style=\"border-color:{colour_}\" "
+                  f"title=\"{_esc(tip)}\"><span class=\"label\" style=\"background:{colour_}\">{_esc(primary)}</span> "
                   f"<span class=\"heading\">{_esc(record.get('id', ''))} {_esc(record.get('heading') or '')}</span><br>"
                   f"{_esc(record.get('text', ''))}</div>\n")
         shown += 1
@@ -324,13 +326,13 @@ def _number(value):
         return False
 
 
-def prediction_problem(record):
+def prediction_problem(record, labels=LABELS):
     """Why a record is not a usable prediction (``report``, ``primary``, numeric scores), or None."""
     report, primary = record.get("report"), record.get("primary")
     if isinstance(report, bool) or not isinstance(report, (str, int)) or not str(report).strip():
         return "not a prediction: 'report' must be a report name"
-    if not isinstance(primary, str) or primary not in LABELS:
-        return f"not a prediction: 'primary' must be one of {', '.join(LABELS)}, not {primary!r}"
+    if not isinstance(primary, str) or primary not in labels:
+        return f"not a prediction: 'primary' must be one of {', '.join(labels)}, not {primary!r}"
     if "text" in record and not isinstance(record["text"], (str, type(None))):
         return "not a prediction: 'text' must be a string"
     scores = record.get("scores")
@@ -341,11 +343,32 @@ def prediction_problem(record):
     return None
 
 
+def labels_of(predictions_path):
+    """The label set of a predictions file: the keys of its first record's ``scores`` (JSONL) or its
+    ``scores_<label>`` columns (CSV); the default codebook's if it has none."""
+    for _, record, problem in iter_records(predictions_path):
+        if problem:
+            continue
+        scores = record.get("scores")
+        labels = list(scores) if isinstance(scores, dict) else \
+            [key[len("scores_"):] for key in record if key.startswith("scores_")]
+        return tuple(labels) if len(labels) >= 2 else LABELS
+    return LABELS
+
+
+def colour(label):
+    """The colour of a label in every plot and page (a fixed palette for a codebook of your own)."""
+    if label in COLOURS:
+        return COLOURS[label]
+    palette = ("#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#fabfd2")
+    return palette[sum(map(ord, label)) % len(palette)]
+
+
 def summarise_file(predictions_path, on_error=None):
     """First pass: a :class:`ShareSummary` of a predictions file (JSONL or CSV)."""
-    summary = ShareSummary()
+    summary = ShareSummary(labels_of(predictions_path))
     for number, record, problem in iter_records(predictions_path):
-        problem = problem or prediction_problem(record)
+        problem = problem or prediction_problem(record, summary.labels)
         if problem:
             if on_error:
                 on_error(InputError(f"{predictions_path}:{number}", problem))
@@ -406,7 +429,7 @@ def _write_report_files(summary, predictions_path, out_dir, title, max_html_unit
     _write_csv(out_dir / "shares_wide.csv", wide, list(wide[0]))
     files += [shares, out_dir / "shares_wide.csv"]
     plots = plot_report_bars(summary, out_dir)
-    for theme in THEMES:
+    for theme in summary.themes:
         plots += plot_theme_by_year(summary, theme, out_dir)
     files += plots
     svgs = [p for p in plots if p.suffix == ".svg"]

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import LABELS, THEMES, __version__
+from . import LABELS, OTHER, __version__
 from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, read_json, read_regular_file,
                          write_vectors)
 from .errors import ModelError
@@ -125,6 +125,8 @@ def save_model(model, path, extra_meta=None):
         files = {f.name: file_sha256(f) for f in sorted(tmp.iterdir())}
         params = {k: v for k, v in model.get_params().items() if k != "tokenizer"}
         params["ngram_range"] = list(params["ngram_range"])
+        if params["labels"] is not None:
+            params["labels"] = list(params["labels"])
         if params["char_ngram_range"]:
             params["char_ngram_range"] = list(params["char_ngram_range"])
         meta = {
@@ -132,7 +134,7 @@ def save_model(model, path, extra_meta=None):
             "format_version": FORMAT_VERSION,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": library_versions(),
-            "themes": list(THEMES),
+            "themes": [label for label in model.labels_ if label != OTHER],
             "labels": [str(c) for c in model.classes_],
             "params": params,
             "seed": model.seed,
@@ -196,7 +198,13 @@ _PARAM_CHECKS = {
     "class_weight": (lambda v: v is None or v == "balanced", '"balanced" or null'),
     "threshold": (lambda v: v is None or _is_fraction(v), "null or a number from 0 to 1"),
     "seed": (lambda v: v is None or _is_int(v), "an integer or null"),
+    "labels": (lambda v: v is None or _is_label_list(v), "null or a list of at least two unique label names"),
 }
+
+
+def _is_label_list(value):
+    return (isinstance(value, list) and len(value) >= 2 and all(isinstance(v, str) and v for v in value)
+            and len(set(value)) == len(value))
 
 
 def _default_params():
@@ -246,9 +254,11 @@ def _check_meta(meta_file, meta):
     if (not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels)
             or len(set(labels)) != len(labels)):
         raise ModelError(meta_file, "labels must be a list of at least two unique strings")
-    unknown = [label for label in labels if label not in LABELS]
+    codebook = meta["params"].get("labels") if isinstance(meta["params"], dict) else None
+    known = codebook if _is_label_list(codebook) else LABELS
+    unknown = [label for label in labels if label not in known]
     if unknown:
-        raise ModelError(meta_file, f"labels: unknown label {_short(unknown[0])} (known: {', '.join(LABELS)})")
+        raise ModelError(meta_file, f"labels: unknown label {_short(unknown[0])} (known: {', '.join(known)})")
     if not _is_fraction(meta["threshold"]):
         raise ModelError(meta_file, f"threshold must be a number from 0 to 1, not {_short(meta['threshold'])}")
     if not (meta["seed"] is None or _is_int(meta["seed"])):
@@ -510,7 +520,10 @@ def load_model(path):
         params["ngram_range"] = tuple(params["ngram_range"])
     if params.get("char_ngram_range"):
         params["char_ngram_range"] = tuple(params["char_ngram_range"])
+    if params.get("labels"):
+        params["labels"] = tuple(params["labels"])
     model = ThemeClassifier(**params, tokenizer=tokenizer)
+    model.labels_ = params.get("labels") or LABELS
     model.tfidf_ = model.char_tfidf_ = None
     if "idf" in vocabularies:
         model.tfidf_ = TfidfTransform(vocabularies["idf"], arrays["idf"], tuple(effective["ngram_range"]))

@@ -10,14 +10,16 @@ from pathlib import Path
 from .embeddings import embed_corpus, load_vectors
 from .errors import InputError
 from .evaluation import agreeing_units, cross_validate, cross_validate_weights
+from .label_set import DEFAULT as DEFAULT_LABEL_SET
 from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier
 from .store import check_model_dir, save_model
 
-#: Defaults of the shipped model, chosen by leave-one-report-out CV on the seed labels with
-#: corpus word vectors (word unigrams beat uni+bigrams and character n-grams there; see README).
+#: Defaults of the shipped model, chosen by cross-validation grouped by report on the gold labels
+#: with corpus word vectors (scripts/select_model.py; figures in docs/benchmarks.md): C=3 beat
+#: C=1; character n-grams tied with it and are left out as the simpler model.
 DEFAULT_PARAMS = {"ngram_range": (1, 1), "min_df": 1, "char_ngram_range": None, "use_tfidf": True,
-                  "use_w2v": True, "w2v_weight": 2.0, "C": 1.0, "class_weight": "balanced"}
+                  "use_w2v": True, "w2v_weight": 2.0, "C": 3.0, "class_weight": "balanced"}
 
 
 def read_config(path):
@@ -32,7 +34,7 @@ def read_config(path):
         raise InputError(path, f"invalid config ({exc})") from None
     if not isinstance(config, dict):
         raise InputError(path, "a config is a table (TOML) or an object (JSON) of model parameters")
-    allowed = set(ThemeClassifier().get_params()) - {"tokenizer", "seed"}
+    allowed = set(ThemeClassifier().get_params()) - {"tokenizer", "seed", "labels"}
     unknown = sorted(set(config) - allowed)
     if unknown:
         raise InputError(path, f"unknown parameter(s): {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
@@ -124,7 +126,8 @@ def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIG
 
 
 def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed=0, config=None,
-          cv=True, on_error=None, progress=None, silver=None, silver_weight=None, filter_silver=True):
+          cv=True, on_error=None, progress=None, silver=None, silver_weight=None, filter_silver=True,
+          label_set=None):
     """Train a model on labelled units, cross-validate it by report, and save it.
 
     Parameters
@@ -154,6 +157,8 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         (in cross-validation, a model of the same fold); raw heading-rule labels measurably hurt.
     progress : callable, optional
         Called with a short message at each step.
+    label_set : LabelSet, optional
+        The codebook's labels (a ``--themes`` file); default: the five themes and ``other``.
 
     Returns
     -------
@@ -162,7 +167,8 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     """
     say = progress or (lambda message: None)
     check_model_dir(output)  # refuse a folder that is not ours before any work
-    records = load_labels(label_files(labels))
+    label_set = label_set or DEFAULT_LABEL_SET
+    records = load_labels(label_files(labels), label_set)
     primaries = Counter(r["primary"] for r in records)
     if len(primaries) < 2:
         raise InputError(", ".join(map(str, labels)), f"all {len(records)} units have the same label "
@@ -171,6 +177,8 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         raise InputError(", ".join(map(str, labels)), f"only {len(records)} labelled units; training needs "
                                                       f"at least {MIN_UNITS}")
     params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
+    if not label_set.is_default:
+        params["labels"] = label_set.labels
     vectors, vectors_meta = None, {"kind": "word2vec", "trained_on": "the labelled units only"}
     if embeddings:
         vectors, vectors_meta = load_vectors(embeddings)
@@ -227,6 +235,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
             "reports": len({r["report"] for r in records}),
             "primary_counts": dict(sorted(Counter(r["primary"] for r in records).items())),
         },
+        "label_set": label_set.to_json(),
         "silver": silver_meta,
         "embeddings": vectors_meta,
         "metrics": metrics,
