@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -2,8 +2,11 @@
 """Choose the default model's settings by cross-validation grouped by report on the gold labels.
 
 Every candidate is trained and scored on the same 5 folds (whole reports held out), with the
-same corpus word vectors; intervals resample reports. The devset is not used here: choosing on
-it would make its scores optimistic.
+same corpus word vectors; intervals resample reports. Held-out units are scored twice: all of
+them, and the unbiased part (the seed reports and the random batches; the suggested batches are
+the hardest units by design). Settings are chosen on the unbiased part, which stands for the
+ordinary paragraphs a researcher labels. The devset is not used here: choosing on it would make
+its scores optimistic.
 
     .venv/bin/python scripts/select_model.py --embeddings work/emb      # writes docs/benchmarks.md
     .venv/bin/python scripts/select_model.py --smoke                    # two candidates on the seeds, nothing written
@@ -21,13 +24,15 @@ sys.path.insert(0, str(ROOT))
 from theme_classifier.embeddings import load_vectors  # noqa: E402
 from theme_classifier.evaluation import cross_validate, macro_f1, report_bootstrap  # noqa: E402
 from theme_classifier.labels import label_files, load_labels  # noqa: E402
-from theme_classifier.training import DEFAULT_PARAMS  # noqa: E402
 
 from benchlib import machine_line, publish  # noqa: E402
 
+#: The default before the corpus gold set (chosen on the seeds alone); candidates change it.
+BASE = {"ngram_range": (1, 1), "min_df": 1, "char_ngram_range": None, "use_tfidf": True, "use_w2v": True,
+        "w2v_weight": 2.0, "C": 1.0, "class_weight": "balanced"}
 #: The cheap options issue 13 asks to re-try against the larger gold set.
 CANDIDATES = {
-    "word unigrams, C=1, word2vec weight 2 (previous default)": {},
+    "word unigrams, C=1, word2vec weight 2 (the default chosen on the seeds)": {},
     "C=0.3": {"C": 0.3},
     "C=3": {"C": 3.0},
     "C=10": {"C": 10.0},
@@ -39,6 +44,9 @@ CANDIDATES = {
     "character 1-2-grams added, C=3": {"char_ngram_range": (1, 2), "C": 3.0},
     "no class weights (the labels' own prior, fewer 'other')": {"class_weight": None},
     "no class weights, C=3": {"class_weight": None, "C": 3.0},
+    "square-root class weights (between the two)": {"class_weight": "sqrt"},
+    "square-root class weights, C=3": {"class_weight": "sqrt", "C": 3.0},
+    "square-root class weights, C=10": {"class_weight": "sqrt", "C": 10.0},
 }
 
 
@@ -63,31 +71,38 @@ def main():
     results, folds = {}, 0
     for name, change in candidates.items():
         # The threshold only decides secondary themes, not the primary label scored here.
-        params = {**DEFAULT_PARAMS, **change, "threshold": 0.3, "seed": 0}
+        params = {**BASE, **change, "threshold": 0.3, "seed": 0}
         metrics, predictions = cross_validate(records, params, vectors=vectors)
         folds = metrics["folds"]
         results[name] = np.asarray([p["primary"] for p in predictions], dtype=object)
         print(f"  {name}: macro-F1 {metrics['macro_f1']:.3f}", file=sys.stderr, flush=True)
     reference = next(iter(results))
+    unbiased = np.asarray([r.get("source") != "suggest" for r in records])
     lines = [f"Run {machine_line()}.", "",
              f"Cross-validation grouped by report ({folds} folds) on {len(records)} gold units from "
              f"{len(set(reports))} reports (whole reports held out; corpus word vectors; 95% intervals "
-             "resample reports):", "",
-             "| settings | accuracy | macro-F1 [95% CI] | Δ vs first row [95% CI] | precision of `other` |",
+             f"resample reports). \"Unbiased\" scores only the {int(unbiased.sum())} held-out units of the "
+             "seed reports and the random batches; settings are chosen on it:", "",
+             "| settings | macro-F1, all held-out units | macro-F1, unbiased [95% CI] | "
+             "Δ unbiased vs first row [95% CI] | precision of `other`, unbiased |",
              "|---|---:|---:|---:|---:|"]
     for name, predicted in results.items():
-        f1 = macro_f1(gold, predicted)
-        low, high = report_bootstrap(reports, lambda i: macro_f1(gold[i], predicted[i]), args.bootstrap)
         base = results[reference]
+
+        def f1(i, predicted=predicted):
+            i = i[unbiased[i]]
+            return macro_f1(gold[i], predicted[i])
+        everything = np.arange(len(gold))
+        low, high = report_bootstrap(reports, f1, args.bootstrap)
         if name == reference:
             delta = "—"
         else:
             d_low, d_high = report_bootstrap(
-                reports, lambda i: macro_f1(gold[i], predicted[i]) - macro_f1(gold[i], base[i]), args.bootstrap)
-            delta = f"{f1 - macro_f1(gold, base):+.3f} [{d_low:+.3f}, {d_high:+.3f}]"
-        called_other = predicted == "other"
+                reports, lambda i: f1(i) - f1(i, base), args.bootstrap)
+            delta = f"{f1(everything) - f1(everything, base):+.3f} [{d_low:+.3f}, {d_high:+.3f}]"
+        called_other = (predicted == "other") & unbiased
         precision = float(np.mean(gold[called_other] == "other")) if called_other.any() else float("nan")
-        lines.append(f"| {name} | {np.mean(gold == predicted):.3f} | {f1:.3f} [{low:.3f}, {high:.3f}] | "
+        lines.append(f"| {name} | {macro_f1(gold, predicted):.3f} | {f1(everything):.3f} [{low:.3f}, {high:.3f}] | "
                      f"{delta} | {precision:.3f} |")
     publish("\n".join(lines) + "\n", args.out, "model-selection", write=not args.smoke)
 

@@ -76,6 +76,41 @@ def test_train_and_embed_refuse_a_folder_that_is_not_ours(tmp_path, command, tar
     assert snapshot(tmp_path) == before
 
 
+def test_concurrent_saves_never_fail_and_readers_see_whole_models(tmp_path):
+    from theme_classifier.store import load_model, save_model
+    model, _ = load_model(ROOT / "models" / "default")
+    target = tmp_path / "m"
+    save_model(model, target)
+    errors, loads = [], []
+    stop = threading.Event()
+
+    def writer():
+        for _ in range(2):
+            try:
+                save_model(model, target)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+
+    def reader():
+        while not stop.is_set():
+            try:
+                loads.append(load_model(target)[1]["threshold"])
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    watcher.join()
+    assert not errors and loads
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporaries or old copies left
+
+
 def test_output_that_is_an_input_is_refused(tmp_path):
     report = tmp_path / "r.txt"
     report.write_text(SHORT, encoding="utf-8")

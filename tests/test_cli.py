@@ -34,7 +34,7 @@ def trained(tmp_path_factory, small_labels):
 def test_train_prints_leave_one_report_out_scores(trained):
     model_dir, result = trained
     out = result.stdout.decode()
-    assert "cross-validated, leave one report out" in out and "macro-F1" in out
+    assert "cross-validated, grouped by report" in out and "macro-F1" in out
     meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
     assert meta["seed"] == 7
     assert meta["training"]["reports"] == 4 and len(meta["training"]["labels_sha256"]) == 64

@@ -164,12 +164,29 @@ def check_replaceable(path, ours, kind):
                                 "replace it (give a new or empty folder)")
 
 
-def _swap_in(new, path):
-    """Rename ``new`` to ``path``; an existing ``path`` is first renamed aside, then deleted.
+def _exchange(a, b):
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system cannot."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
-    Readers see the old folder or the new one, whole. Concurrent writers each rename whatever
-    is in place aside, so the last one to finish wins and none fails.
+
+def _swap_in(new, path):
+    """Put folder ``new`` in place of ``path``, then delete the old folder.
+
+    Where the system can, the two folders are exchanged in one atomic step, so a reader never
+    finds ``path`` missing; elsewhere the old folder is first renamed aside. Concurrent writers
+    each swap out whatever is in place, so the last one to finish wins and none fails.
     """
+    if path.is_dir() and _exchange(new, path):
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old folder
+        return
     aside = []
     try:
         while True:

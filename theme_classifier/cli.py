@@ -312,7 +312,7 @@ def labels_merge(passes, adjudicated, units, output, themes_file):
               help="Keep only the silver units that a model trained on the gold labels agrees with.")
 @click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed.")
 @click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
-@click.option("--no-cv", is_flag=True, help="Skip leave-one-report-out cross-validation.")
+@click.option("--no-cv", is_flag=True, help="Skip cross-validation grouped by report.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
 @_themes_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
@@ -321,7 +321,7 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
           output, themes_file, quiet):
     """Train a model on labelled units and save it as a directory.
 
-    Prints the leave-one-report-out cross-validated scores when done.
+    Prints the scores of cross-validation grouped by report when done.
 
     \b
     Example:
@@ -344,7 +344,7 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
                    f"at weight {meta['silver']['weight']}")
     if "cross_validation" in meta["metrics"]:
         click.echo(format_metrics(meta["metrics"]["cross_validation"],
-                                  "cross-validated, leave one report out:"))
+                                  "cross-validated, grouped by report:"))
     batch.finish()
 
 

@@ -12,14 +12,12 @@ describes their themes in a ``--themes`` file::
 JSON or TOML. ``other`` is optional: leave it out for a codebook where every unit has a theme.
 """
 
-import json
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import OTHER, THEMES
 from .errors import InputError
+from .records import read_settings
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -60,14 +58,7 @@ class LabelSet:
     @classmethod
     def load(cls, path):
         """Read a ``--themes`` file (JSON or TOML); raises :class:`InputError` naming the problem."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-        except FileNotFoundError:
-            raise InputError(path, "no such file") from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise InputError(path, f"not a themes file ({exc})") from None
+        data = read_settings(path, "themes file")
         themes = data.get("themes") if isinstance(data, dict) else None
         if not isinstance(themes, dict) or len(themes) < 2:
             raise InputError(path, 'expected {"themes": {"name": "description", ...}} with at least two themes')

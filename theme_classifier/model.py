@@ -93,8 +93,9 @@ class ThemeClassifier:
         word2vec settings (see :data:`theme_classifier.embeddings.DEFAULT_W2V`).
     C : float
         Inverse regularisation strength of the logistic regression.
-    class_weight : {"balanced", None}
-        Reweight labels inversely to their frequency.
+    class_weight : {"balanced", "sqrt", None}
+        Reweight labels inversely to their frequency ("balanced"), to the square root of it
+        ("sqrt": rare labels such as ``other`` count more, but less than balanced), or not.
     threshold : float, optional
         Probability at which a secondary theme joins ``themes``; ``None``
         chooses it by cross-validation during :meth:`fit`.
@@ -185,17 +186,19 @@ class ThemeClassifier:
 
         "balanced" divides by each label's *weighted* mass, not its count, so that
         many low-weight units (silver labels) do not shrink their label's weight
-        below what they actually contribute (scikit-learn's "balanced" counts units).
+        below what they actually contribute (scikit-learn's "balanced" counts units);
+        "sqrt" takes the square root of that factor.
         """
         weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if self.class_weight == "balanced":
+        if self.class_weight in ("balanced", "sqrt"):
+            power = 1.0 if self.class_weight == "balanced" else 0.5
             labels = sorted(set(y))
             mass = {label: weights[y == label].sum() for label in labels}
-            factor = {label: weights.sum() / (len(labels) * mass[label]) if mass[label] else 0.0
+            factor = {label: (weights.sum() / (len(labels) * mass[label])) ** power if mass[label] else 0.0
                       for label in labels}
             weights = weights * np.array([factor[label] for label in y])
         elif self.class_weight is not None:
-            raise ValueError("class_weight must be 'balanced' or None")
+            raise ValueError("class_weight must be 'balanced', 'sqrt' or None")
         return weights
 
     def tfidf_params(self):

@@ -185,3 +185,17 @@ def read_records(path):
             raise InputError(f"{path}:{number}", problem)
         records.append(record)
     return records
+
+
+def read_settings(path, what):
+    """A JSON or TOML (by suffix) settings file as parsed data; an :class:`InputError` naming
+    the file says what is wrong (``what`` names the kind of file, e.g. "config")."""
+    import tomllib
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        return tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # TOMLDecodeError and JSONDecodeError too
+        raise InputError(path, f"invalid {what} ({exc})") from None

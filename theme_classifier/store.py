@@ -195,7 +195,7 @@ _PARAM_CHECKS = {
     "w2v_weight": (_is_number, "a finite number"),
     "w2v_params": (_is_w2v_params, f"null or an object of word2vec settings ({', '.join(DEFAULT_W2V)})"),
     "C": (lambda v: _is_number(v) and v > 0, "a positive number"),
-    "class_weight": (lambda v: v is None or v == "balanced", '"balanced" or null'),
+    "class_weight": (lambda v: v is None or v in ("balanced", "sqrt"), '"balanced", "sqrt" or null'),
     "threshold": (lambda v: v is None or _is_fraction(v), "null or a number from 0 to 1"),
     "seed": (lambda v: v is None or _is_int(v), "an integer or null"),
     "labels": (lambda v: v is None or _is_label_list(v), "null or a list of at least two unique label names"),
@@ -484,8 +484,19 @@ def _shape_check(path, n_labels, blocks, recorded_vector_size=None):
     return check
 
 
+def _identity(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def load_model(path):
     """Load a model saved by :func:`save_model`, never unpickling anything.
+
+    A model replaced while it is being read (``save_model`` swaps folders) is read again, so a
+    reader gets the old model or the new one, whole.
 
     Returns
     -------
@@ -499,6 +510,16 @@ def load_model(path):
         newer format; the message names the bad file (see the module docstring).
     """
     path = Path(path)
+    for attempt in range(3):
+        before = _identity(path)
+        try:
+            return _load_model(path)
+        except ModelError:
+            if attempt == 2 or before is None or _identity(path) == before:
+                raise
+
+
+def _load_model(path):
     meta = read_meta(path)
     contents = _check_files(path, meta)
     effective = _effective_params(meta["params"])

@@ -1,11 +1,8 @@
 """Train a model from labelled units (and optionally word vectors from a corpus) and save it."""
 
-import json
 import math
 import random
-import tomllib
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from .embeddings import embed_corpus, load_vectors
 from .errors import InputError
@@ -13,6 +10,7 @@ from .evaluation import agreeing_units, cross_validate, cross_validate_weights
 from .label_set import DEFAULT as DEFAULT_LABEL_SET
 from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier
+from .records import read_settings
 from .store import check_model_dir, save_model
 
 #: Defaults of the shipped model, chosen by cross-validation grouped by report on the gold labels
@@ -24,14 +22,7 @@ DEFAULT_PARAMS = {"ngram_range": (1, 1), "min_df": 1, "char_ngram_range": None, 
 
 def read_config(path):
     """Model parameters from a TOML or JSON file (keys as in :class:`ThemeClassifier`)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        config = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"invalid config ({exc})") from None
+    config = read_settings(path, "config")
     if not isinstance(config, dict):
         raise InputError(path, "a config is a table (TOML) or an object (JSON) of model parameters")
     allowed = set(ThemeClassifier().get_params()) - {"tokenizer", "seed", "labels"}
@@ -67,8 +58,8 @@ def _param_problem(name, value):
         return "must be a number >= 0"
     elif name in ("use_tfidf", "use_w2v") and not isinstance(value, bool):
         return "must be true or false"
-    elif name == "class_weight" and value not in ("balanced", None):
-        return "must be \"balanced\" (or absent for none)"
+    elif name == "class_weight" and value not in ("balanced", "sqrt", None):
+        return "must be \"balanced\" or \"sqrt\" (or absent for none)"
     elif name == "w2v_params" and value is not None and not isinstance(value, dict):
         return "must be a table of word2vec settings"
     return None
@@ -103,7 +94,7 @@ def select_silver(records, max_per_theme=SILVER_MAX_PER_THEME, seed=0, exclude_t
 
 def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIGHTS, progress=None,
                          filter_silver=True):
-    """The silver weight with the best leave-one-report-out macro-F1 on the gold units.
+    """The silver weight with the best macro-F1 in cross-validation grouped by report.
 
     Returns
     -------
@@ -120,7 +111,7 @@ def choose_silver_weight(gold, silver, params, vectors=None, weights=SILVER_WEIG
     for weight, (metrics, _) in zip(candidates, results):
         scores[weight] = metrics["macro_f1"]
         if progress:
-            progress(f"silver weight {weight}: leave-one-report-out macro-F1 {metrics['macro_f1']:.3f}")
+            progress(f"silver weight {weight}: cross-validated macro-F1 {metrics['macro_f1']:.3f}")
     best = max(scores, key=lambda w: (scores[w], -w))
     return best, scores
 
@@ -146,7 +137,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     config : str or Path, optional
         TOML/JSON file of model parameters.
     cv : bool
-        Run leave-one-report-out cross-validation and record its scores.
+        Run cross-validation grouped by report and record its scores.
     silver : list of str or Path, optional
         Silver-labelled units (``themes bootstrap``), added to training at a lower weight.
     silver_weight : float, optional
@@ -215,7 +206,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                                          silver_pool, params, vectors) if filter_silver else silver_pool)
         silver_meta["kept"] = len(silver_records)
     if cv and len({r["report"] for r in records}) > 1:
-        say("cross-validating (leave one report out)")
+        say("cross-validating, grouped by report")
         cv_metrics, _ = cross_validate(records, params, vectors=vectors, extra=silver_pool,
                                        extra_weight=silver_weight or 0.0, filter_extra=filter_silver,
                                        progress=lambda i, n: say(f"fold {i}/{n}"))
