@@ -7,6 +7,7 @@ and the silver label the rules give (or their abstention) is compared with the
 gold primary label. Prints a table and writes it to docs/benchmarks.md.
 
     .venv/bin/python scripts/bench_silver.py
+    .venv/bin/python scripts/bench_silver.py --smoke     # the same, nothing written
 """
 
 import argparse
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--rules", default=None)
     parser.add_argument("--model", default=ROOT / "models" / "default",
                         help="gold-trained model scored on the same units, for comparison")
+    parser.add_argument("--smoke", action="store_true", help="print only, write nothing")
     parser.add_argument("--out", default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     dev = load_labels([args.devset])
@@ -74,7 +76,7 @@ def main():
     lines += ["", "Commonest errors (silver → gold): " + ", ".join(
         f"{s} → {g} ({n})" for (s, g), n in confusions.most_common(5)) + "."]
     text = "\n".join(lines) + "\n"
-    publish(text, args.out, "silver")
+    publish(text, args.out, "silver", write=not args.smoke)
 
 
 if __name__ == "__main__":

@@ -91,3 +91,23 @@ def test_cli_labels_check_and_stats(cli, tmp_path):
     assert f"error: {bad}:2: duplicate id 'r#1'" in result.stderr.decode()
     stats = cli("labels", "stats", SEED_LABELS, "--json")
     assert json.loads(stats.stdout)["units"] == 285
+
+
+def test_label_files_are_forgiving_where_people_are(tmp_path):
+    # Excel on a Chinese Windows saves CSV in GB18030; people type " Industry " and leave themes empty.
+    path = tmp_path / "excel.csv"
+    path.write_bytes("id,text,primary,themes\nr#1,全年地区生产总值增长6%。, Industry ,\n"
+                     "r#2,各位代表：,OTHER,\nr#3,新增城镇就业2万人。,livelihood,Livelihood; industry\n"
+                     .encode("gb18030"))
+    records, problems = check_labels([path])
+    assert not problems
+    assert [(r["primary"], r["themes"]) for r in records] == [
+        ("industry", ["industry"]), ("other", []), ("livelihood", ["livelihood", "industry"])]
+    assert records[0]["text"] == "全年地区生产总值增长6%。"
+
+
+def test_a_problem_names_file_line_and_fix(tmp_path):
+    path = write_jsonl(tmp_path / "l.jsonl", [GOOD, dict(GOOD, id="r#2", text="另一段。", primary="economy")])
+    records, problems = check_labels([path])
+    assert [(p.line, p.reason.split(" (")[0]) for p in problems] == [(2, "unknown primary theme 'economy'")]
+    assert "expected one of industry" in problems[0].reason and "--themes" in problems[0].reason
