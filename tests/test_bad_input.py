@@ -359,6 +359,29 @@ def test_outputs_that_cannot_be_written_are_one_line_errors(tmp_path):
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.md"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to write as another user")
+def test_an_unwritable_output_folder_is_a_one_line_error():
+    import shutil
+    import tempfile
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        base.chmod(0o755)  # readable by "nobody", writable by root only
+        report = base / "r.txt"
+        report.write_text(SHORT, encoding="utf-8")
+        report.chmod(0o644)
+        before = snapshot(base)
+        os.seteuid(65534)
+        try:
+            result = run("split", report, "-o", base / "u.jsonl")
+        finally:
+            os.seteuid(0)
+        assert result.exit_code == 1
+        one_line_error(result, "u.jsonl", "cannot write")
+        assert snapshot(base) == before
+    finally:
+        shutil.rmtree(base)
+
+
 # ------------------------------------------------------------ resources, hygiene
 
 def test_nul_bytes_anywhere_make_a_file_binary(tmp_path):
