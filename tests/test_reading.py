@@ -4,7 +4,7 @@ import pytest
 
 from theme_classifier.errors import InputError
 from theme_classifier.reading import (
-    decode_bytes, fold_width, html_to_text, normalise_newlines, parse_metadata,
+    decode_bytes, fold_width, html_to_text, normalise, normalise_newlines, parse_metadata,
     read_report, read_reports, remove_pinyin, strip_markup, to_simplified)
 
 TEXT = "各位代表：\n现在，我代表市人民政府向大会作工作报告，请予审议。\n一、2023年工作回顾\n全年地区生产总值增长6%。"
@@ -69,9 +69,22 @@ def test_fold_width():
     assert fold_width("ＰＭ２．５，增长１２％　全年") == "PM2．5，增长12％ 全年"
 
 
+def test_fold_width_is_its_table_on_every_character():
+    from theme_classifier.reading import _WIDTH_TABLE
+    every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x10000)))
+    assert fold_width(every) == every.translate(_WIDTH_TABLE)
+
+
 def test_strip_markup_keeps_structure():
     text = "## 一、工作回顾\n- 规上工业增加值增长**8.8%**，PM<sub>2.5</sub>下降。\n[链接](http://x)"
     assert strip_markup(text) == "## 一、工作回顾\n- 规上工业增加值增长8.8%，PM2.5下降。\n链接"
+
+
+def test_normalisation_keeps_every_line_break():
+    # A "tag" across lines is not removed: line numbers stay those of the file, and a
+    # streamed report, normalised a few lines at a time, gives the same text.
+    text = "全年<span\nclass='x'>增长</span>6%。\r\n**重点**\u2028工作<br\n/>"
+    assert normalise(text).count("\n") == normalise_newlines(text).count("\n") == 4
 
 
 def test_html_visible_text_only():
@@ -186,6 +199,20 @@ def test_corrupt_pdf_and_docx_give_clear_errors(tmp_path):
         path.write_bytes(b"this is not really a " + name.encode())
         with pytest.raises(InputError, match=name.replace(".", r"\.")):
             read_report(path)
+
+
+def test_a_named_pipe_is_read_once_not_streamed(tmp_path):
+    import os
+    import threading
+    fifo = tmp_path / "r.txt"
+    os.mkfifo(fifo)
+    documents = []
+    # Were it streamed, the reader would wait forever for a second writer: it runs apart.
+    reader = threading.Thread(target=lambda: documents.append(read_report(fifo)), daemon=True)
+    reader.start()
+    fifo.write_bytes(TEXT.encode("gbk"))
+    reader.join(timeout=10)
+    assert documents and documents[0].text == TEXT and list(documents[0].lines()) == TEXT.split("\n")
 
 
 def test_stdin(cli):

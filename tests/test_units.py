@@ -8,7 +8,7 @@ import pytest
 
 from conftest import CORPUS, SEEDS, needs_corpus
 from theme_classifier.reading import Document, read_report, read_reports
-from theme_classifier.units import HEADING_MAX_CHARS, classify_line, split_long, split_units
+from theme_classifier.units import HEADING_MAX_CHARS, classify_line, iter_units, split_long, split_units
 
 PINYIN_RESIDUE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 
@@ -100,6 +100,20 @@ def test_seeds_split_with_exact_offsets_and_stable_ids():
         for unit in units:
             assert document.text[unit.start:unit.end] == unit.text
             assert unit.text in lines[unit.line - 1]
+
+
+def test_iter_units_yields_the_units_of_split_units_as_lines_are_read():
+    for document in _seed_docs():
+        assert list(iter_units(document, 120)) == split_units(document, 120)
+    read = []
+
+    def lines():
+        for line in ["正文一。", "正文二。"]:
+            read.append(line)
+            yield line
+
+    units = iter_units(Document("r", "r.txt", lines=lines))
+    assert next(units).text == "正文一。" and read == ["正文一。"]
 
 
 def test_seeds_lose_no_text():

@@ -14,7 +14,7 @@ from .atomic import refuse_input_as_output
 from .errors import ThemeError, readable
 from .reading import iter_input_paths, read_reports
 from .records import write_records
-from .units import DEFAULT_MAX_CHARS, UNIT_FIELDS, split_units
+from .units import DEFAULT_MAX_CHARS, UNIT_FIELDS, iter_units
 
 def _shipped_model():
     # Installed from a wheel, models/ is inside the package; in a source checkout it is beside it.
@@ -166,7 +166,7 @@ def split(inputs, output, max_chars, quiet):
     refuse_input_as_output(output, paths)
     with _progress(paths, quiet, "splitting") as items:
         units = (unit.to_dict() for doc in read_reports(items, on_error=batch)
-                 for unit in split_units(doc, max_chars=max_chars))
+                 for unit in iter_units(doc, max_chars=max_chars))
         count = write_records(units, output, fields=UNIT_FIELDS)
     if not quiet:
         click.echo(f"{count} units", err=True)

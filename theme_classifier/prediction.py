@@ -1,6 +1,12 @@
-"""Label every paragraph of reports (or of pre-split units) with a fitted model, streaming."""
+"""Label every paragraph of reports (or of pre-split units) with a fitted model, streaming.
+
+Units are labelled in batches of at most ``_BATCH`` as a report is split, so memory
+does not grow with the size of a report (plain-text reports are read a chunk at a
+time, see :mod:`theme_classifier.reading`).
+"""
 
 import multiprocessing
+import os
 import signal
 from collections import deque
 from pathlib import Path
@@ -8,10 +14,14 @@ from pathlib import Path
 from .errors import InputError
 from .reading import iter_input_paths, read_report, report_ids
 from .records import iter_records
-from .units import split_units
+from .units import DEFAULT_MAX_CHARS, iter_units
 
 UNIT_FILE_SUFFIXES = (".jsonl", ".csv")
 _BATCH = 512
+#: Inputs larger than this (bytes) are labelled in the main process, streaming, even with
+#: ``jobs > 1``: a worker hands back all of an input's predictions at once. The largest
+#: report of the corpus is 0.2 MB.
+PARALLEL_MAX_BYTES = 4 << 20
 
 
 def prediction_fields(labels):
@@ -24,9 +34,20 @@ def is_units_file(path):
     return str(path).lower().endswith(UNIT_FILE_SUFFIXES)
 
 
-def _units_from_file(path, on_error):
-    """Yield batches of unit dicts from a JSONL/CSV file with a ``text`` field."""
+def _batches(items):
+    """Lists of at most ``_BATCH`` consecutive items."""
     batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _units_from_file(path, on_error):
+    """Yield unit dicts from a JSONL/CSV file with a ``text`` field."""
     stem = Path(path).stem
     for number, record, problem in iter_records(path):
         if problem is None:
@@ -37,39 +58,39 @@ def _units_from_file(path, on_error):
             on_error(InputError(f"{path}:{number}", problem))
             continue
         uid = str(record.get("id") or f"{stem}#{number}")
-        batch.append({"id": uid, "report": str(record.get("report") or uid.split("#")[0]),
-                      "unit": record.get("unit"), "heading": record.get("heading", ""), "text": text})
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        yield {"id": uid, "report": str(record.get("report") or uid.split("#")[0]),
+               "unit": record.get("unit"), "heading": record.get("heading", ""), "text": text}
 
 
-def _units_of(doc, max_chars, on_error):
-    units = split_units(doc, max_chars=max_chars) if max_chars else split_units(doc)
-    if not units:
-        on_error(InputError(doc.source, "no text units (only headings?)"))
+def _units_of(doc, max_chars):
+    """Yield the unit dicts of a report as it is split."""
     meta = {"region": doc.region, "year": doc.year}
-    return [{**u.to_dict(), **meta} for u in units]
+    for unit in iter_units(doc, max_chars or DEFAULT_MAX_CHARS):
+        yield {**unit.to_dict(), **meta}
 
 
 def iter_unit_batches(inputs, on_error, max_chars=None):
-    """Yield lists of unit dicts from report files/directories and units files, in input order."""
+    """Yield lists of at most ``_BATCH`` unit dicts from report files/directories and units
+    files, in input order, as each input is read."""
     claim = report_ids()
     for path in iter_input_paths(inputs, on_error=on_error):
+        empty = True
         try:
             if is_units_file(path):
-                yield from _units_from_file(path, on_error)
+                yield from _batches(_units_from_file(path, on_error))
                 continue
             claim(path)
             doc = read_report(path)
+            # A streamed report was checked whole by read_report; an error here means the
+            # file changed (or became unreadable) since, after some of its units went out.
+            for batch in _batches(_units_of(doc, max_chars)):
+                empty = False
+                yield batch
         except InputError as err:
             on_error(err)
             continue
-        batch = _units_of(doc, max_chars, on_error)
-        if batch:
-            yield batch
+        if empty:
+            on_error(InputError(doc.source, "no text units (only headings?)"))
 
 
 def _tasks(inputs, on_error):
@@ -112,20 +133,42 @@ def _ignore_interrupt():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _too_big_for_a_worker(path):
+    try:
+        return os.stat(path).st_size > PARALLEL_MAX_BYTES
+    except (OSError, ValueError):
+        return False  # the worker reports what is wrong with it
+
+
 def _in_parallel(paths, jobs):
-    """Run :func:`_predict_one` over paths in ``jobs`` forked processes, yielding results in input order.
+    """Run :func:`_predict_one` over paths in ``jobs`` forked processes, yielding
+    ``(path, result)`` in input order.
 
     At most two tasks per process are in flight, so inputs are consumed (and a
-    progress bar advances) as results come back.
+    progress bar advances) as results come back. An input above
+    :data:`PARALLEL_MAX_BYTES` is not sent to a worker: its result is None, and the
+    caller labels it in its place in the order while the workers go on with the next ones.
     """
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupt) as pool:
         pending = deque()
+
+        def result():
+            path, task = pending.popleft()
+            return path, task.get() if task is not None else None
+
         for path in paths:
-            pending.append(pool.apply_async(_predict_one, (path,)))
+            task = None if _too_big_for_a_worker(path) else pool.apply_async(_predict_one, (path,))
+            pending.append((path, task))
             if len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
+                yield result()
         while pending:
-            yield pending.popleft().get()
+            yield result()
+
+
+def _predictions(inputs, model, top_terms, on_error, max_chars):
+    """Label the inputs in this process, a batch at a time."""
+    for batch in iter_unit_batches(inputs, on_error, max_chars):
+        yield from _label(model, batch, top_terms)
 
 
 def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
@@ -146,6 +189,7 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
     jobs : int
         Worker processes (one report at a time each); the output is the same,
         in the same order, whatever the number. Standard input (``-``) needs 1.
+        Inputs above :data:`PARALLEL_MAX_BYTES` are labelled in this process.
 
     Yields
     ------
@@ -158,12 +202,15 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
 
     on_error = on_error or raise_error
     if jobs <= 1:
-        for batch in iter_unit_batches(inputs, on_error, max_chars):
-            yield from _label(model, batch, top_terms)
+        yield from _predictions(inputs, model, top_terms, on_error, max_chars)
         return
     _WORKER.update(model=model, top_terms=top_terms, max_chars=max_chars)
     try:
-        for records, errors in _in_parallel(_tasks(inputs, on_error), jobs):
+        for path, result in _in_parallel(_tasks(inputs, on_error), jobs):
+            if result is None:  # too big to come back whole from a worker
+                yield from _predictions([path], model, top_terms, on_error, max_chars)
+                continue
+            records, errors = result
             for source, problem in errors:
                 on_error(InputError(source, problem))
             yield from records

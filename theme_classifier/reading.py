@@ -3,15 +3,21 @@
 Every normalisation step is a small named function so that it can be tested and
 reasoned about alone; :func:`normalise` chains them. Normalisation never adds or
 removes line breaks, so a line number in the normalised text is the line number
-in the decoded source.
+in the decoded source; and every step works within a line, so a text can be
+normalised a block of whole lines at a time.
+
+Plain-text reports (``.txt``, ``.md``, ``.markdown``) are streamed: the file is
+checked whole first (so it is refused before any of its units goes out), then
+its normalised lines are read lazily, a chunk at a time, each time they are
+iterated. Memory then follows the longest paragraph, not the file.
 """
 
+import codecs
 import io
 import os
 import re
 import sys
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from .errors import InputError, InputNotice, readable
@@ -31,8 +37,9 @@ _SYLLABLE = (rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
 # after a character; where they garbled the character, a "?" took the bracket's place.
 _PINYIN_RE = re.compile(
     rf"[(（?？\ufffd](?=[a-zü{_TONED}]*[{_TONED}])({_SYLLABLE})[)）]")
+_HAN_RE = re.compile(f"[{_HAN}]")
 _MD_LINK_RE = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
-_HTML_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>\n]*)?/?>")
+_HTML_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:[^\S\n][^<>\n]*)?/?>")
 _EMPHASIS_RE = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 _YEAR_NAME_RE = re.compile(r"((?:19|20)\d\d)")
 _REGION_NAME_RE = re.compile(
@@ -45,7 +52,21 @@ _REGION_TEXT_RE = re.compile(
     rf"在([{_HAN}]{{2,12}}?(?:自治区|自治州|省|市|县|区|旗))第[{_HAN}\d]{{1,8}}届人民代表大会")
 
 
-@dataclass
+#: Plain-text suffixes: these reports are streamed, not read whole.
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+#: Bytes read at a time from a streamed report.
+CHUNK_BYTES = 1 << 20
+#: Leading bytes a non-UTF-8 file's encoding is guessed from (a smaller file: all of it).
+DETECT_BYTES = 4 << 20
+#: Leading characters that decide whether a streamed report is traditional Chinese.
+SIMPLIFY_SAMPLE_CHARS = 1_000_000
+#: Leading characters checked for control characters (a binary file).
+_CONTROL_SAMPLE = 65536
+#: Characters normalised at a time in a streamed report: whole lines, so that reading the
+#: opening of a report (its metadata) costs little.
+BLOCK_CHARS = 2048
+
+
 class Document:
     """One report, decoded and normalised.
 
@@ -56,19 +77,37 @@ class Document:
     source : str
         Where it was read from.
     text : str
-        Normalised text, ``\\n`` line ends; unit offsets refer to it.
+        Normalised text, ``\\n`` line ends; unit offsets refer to it. A streamed
+        report reads it whole on first use; :meth:`lines` does not.
     region, year : str or None, int or None
         Metadata parsed from the file name or, failing that, the text.
     encoding : str
         The encoding the bytes were decoded with.
+
+    A streamed report is made with ``text=None`` and ``lines``, a callable that
+    returns a fresh iterator over its normalised lines.
     """
 
-    id: str
-    source: str
-    text: str
-    region: str = None
-    year: int = None
-    encoding: str = "utf-8"
+    def __init__(self, id, source, text=None, region=None, year=None, encoding="utf-8", lines=None):
+        self.id, self.source, self.region, self.year, self.encoding = id, source, region, year, encoding
+        self._text, self._lines = text, lines
+
+    @property
+    def text(self):
+        if self._text is None:
+            self._text = "\n".join(self._lines())
+        return self._text
+
+    def lines(self):
+        """The normalised lines, ``text.split("\\n")``, one at a time.
+
+        A streamed report re-reads its file on each call.
+        """
+        return iter(self._text.split("\n")) if self._text is not None else self._lines()
+
+    def __repr__(self):
+        return (f"Document(id={self.id!r}, source={self.source!r}, region={self.region!r}, "
+                f"year={self.year!r}, encoding={self.encoding!r})")
 
 
 # ---------------------------------------------------------------- decoding
@@ -88,28 +127,39 @@ def decode_bytes(data, source="<bytes>"):
     """
     if not data.strip():
         raise InputError(source, "empty file")
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = _bom_encoding(data)
+    if b"\x00" in data and encoding != "utf-16":
         raise InputError(source, "binary file, not a text report")
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
+    if encoding is None:
         encoding = _detect_encoding(data)
         if encoding is None:
-            raise InputError(source, "cannot decode: not UTF-8, GB18030/GBK or Big5 text")
+            raise InputError(source, _UNKNOWN_ENCODING)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InputError(source, f"cannot decode as {encoding} at byte {exc.start}") from None
-    controls = len(_CONTROL_RE.findall(text, 0, 65536))
-    if controls > 0.05 * min(len(text), 65536):
+    if _mostly_controls(text, len(text)):
         raise InputError(source, "binary file, not a text report")
     return text, encoding
 
 
+_UNKNOWN_ENCODING = "cannot decode: not UTF-8, GB18030/GBK or Big5 text"
 # Control characters (Unicode category Cc) other than whitespace: a text report has almost none.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def _mostly_controls(head, length):
+    """Whether the opening of a text of ``length`` characters (``head``) is binary."""
+    controls = len(_CONTROL_RE.findall(head, 0, _CONTROL_SAMPLE))
+    return controls > 0.05 * min(length, _CONTROL_SAMPLE)
+
+
+def _bom_encoding(data):
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return None
 
 
 def _detect_encoding(data):
@@ -117,7 +167,10 @@ def _detect_encoding(data):
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
-        pass
+        return _guess_chinese_encoding(data)
+
+
+def _guess_chinese_encoding(data):
     # charset_normalizer scores candidate decodings by how plausible the text is;
     # restricting it to the Chinese encodings keeps it from guessing e.g. cp1252.
     from charset_normalizer import from_bytes
@@ -125,11 +178,147 @@ def _detect_encoding(data):
     return best.encoding if best is not None else None
 
 
+# ------------------------------------------------------- streamed decoding
+
+class _Undecodable(InputError):
+    """Bytes that do not decode with the encoding tried."""
+
+
+def _chunks(path, source):
+    """The bytes of a file, :data:`CHUNK_BYTES` at a time."""
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                yield chunk
+    except OSError as exc:
+        raise InputError(source, f"cannot read ({exc.strerror or exc})") from None
+
+
+def _decoded(path, source, encoding):
+    """The text of a file, decoded a chunk at a time; a bad byte is named by its offset."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+
+    def decode(data, final=False):
+        try:
+            return decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            # exc.object is the decoder's pending bytes followed by data.
+            at = offset + len(data) - len(exc.object) + exc.start
+            raise _Undecodable(source, f"cannot decode as {encoding} at byte {at}") from None
+
+    for chunk in _chunks(path, source):
+        text = decode(chunk)
+        offset += len(chunk)
+        yield text
+    yield decode(b"", final=True)
+
+
+def _decoded_opening(path, source, encoding):
+    """Decode a whole file (raising if any of it does not decode); return its first
+    :data:`SIMPLIFY_SAMPLE_CHARS` characters and its length in characters."""
+    head, length = [], 0
+    for text in _decoded(path, source, encoding):
+        if length < SIMPLIFY_SAMPLE_CHARS:
+            head.append(text[:SIMPLIFY_SAMPLE_CHARS - length])
+        length += len(text)
+    return "".join(head), length
+
+
+def _scan(path, source):
+    """Check a whole plain-text file as :func:`decode_bytes` does, without holding it.
+
+    Returns
+    -------
+    (str, bool)
+        The encoding, and whether the text is traditional Chinese (decided on its
+        first :data:`SIMPLIFY_SAMPLE_CHARS` characters).
+
+    Raises
+    ------
+    InputError
+        For an empty, binary or undecodable file: it is refused whole, before any of it is used.
+    """
+    sample, size, blank, nul = bytearray(), 0, True, False
+    for chunk in _chunks(path, source):
+        blank = blank and not chunk.strip()
+        nul = nul or b"\x00" in chunk
+        if size < DETECT_BYTES:
+            sample += chunk[:DETECT_BYTES - size]
+        size += len(chunk)
+    if blank:
+        raise InputError(source, "empty file")
+    encoding = _bom_encoding(sample)
+    if nul and encoding != "utf-16":
+        raise InputError(source, "binary file, not a text report")
+    try:
+        head, length = _decoded_opening(path, source, encoding or "utf-8")
+        encoding = encoding or "utf-8"
+    except _Undecodable:
+        if encoding:  # a BOM said what the encoding is
+            raise
+        if size > DETECT_BYTES:
+            # A sample cut inside a character would not decode; no GB18030/Big5
+            # character has a byte 0x0A (\n) inside it.
+            sample = sample[:sample.rfind(b"\n") + 1] or sample
+        encoding = _guess_chinese_encoding(bytes(sample))
+        if encoding is None:
+            raise InputError(source, _UNKNOWN_ENCODING) from None
+        head, length = _decoded_opening(path, source, encoding)
+    if _mostly_controls(head, length):
+        raise InputError(source, "binary file, not a text report")
+    head = remove_pinyin(normalise_newlines(head))
+    return encoding, _is_traditional(head, _t2s().convert(head))
+
+
+def _line_blocks(pieces):
+    """Regroup pieces of text into blocks of whole lines of about :data:`BLOCK_CHARS` or more;
+    every block but the last ends with a line break."""
+    rest = ""
+    for text in pieces:
+        # rest has no line break past BLOCK_CHARS but a final "\r": search the new text only,
+        # or a paragraph of many pieces would be searched again and again.
+        searched = max(len(rest) - 1, 0)
+        rest += text
+        start = 0
+        while match := _LINE_BREAK_RE.search(rest, max(start + BLOCK_CHARS, searched)):
+            if match.end() == len(rest) and match.group() == "\r":
+                break  # the "\n" of a CRLF may start the next piece
+            yield rest[start:match.end()]
+            start = match.end()
+        rest = rest[start:]
+    if rest:
+        yield rest
+
+
+def _normalised_lines(path, source, encoding, simplify):
+    """Yield the normalised lines of a plain-text file, read a chunk at a time.
+
+    Blocks of whole lines are normalised as :func:`normalise` would the whole text (its
+    steps work within a line); ``simplify`` says whether :func:`to_simplified` converts.
+    """
+    steps = [normalise_newlines, remove_pinyin, fold_width, strip_markup]
+    if simplify:
+        steps.insert(2, _t2s().convert)
+    last = ""
+    for block in _line_blocks(_decoded(path, source, encoding)):
+        for step in steps:
+            block = step(block)
+        *lines, last = block.split("\n")
+        yield from lines
+    yield last  # after a final line break, the empty last line
+
+
 # ----------------------------------------------------------- normalisation
 
 def normalise_newlines(text):
     """CRLF and lone CR become LF; form feeds and Unicode line separators too."""
-    return re.sub(r"\r\n?|[\f\v\u2028\u2029\x85]", "\n", text)
+    return _NEWLINE_RE.sub("\n", text)
+
+
+_NEWLINE_RE = re.compile(r"\r\n?|[\f\v\u2028\u2029\x85]")
+# Every line break normalise_newlines knows, "\n" too.
+_LINE_BREAK_RE = re.compile(r"\r\n?|[\n\f\v\u2028\u2029\x85]")
 
 
 def remove_pinyin(text):
@@ -155,11 +344,16 @@ def to_simplified(text, min_share=0.003):
     (``覆盖`` → ``复盖``), so a simplified report is left untouched.
     """
     converted = _t2s().convert(text)
+    return converted if _is_traditional(text, converted, min_share) else text
+
+
+def _is_traditional(text, converted, min_share=0.003):
+    """Whether ``t2s`` changed at least ``min_share`` of the Han characters of ``text``."""
     if converted == text:
-        return text
-    han = len(re.findall(f"[{_HAN}]", text)) or 1
+        return False
+    han = (len(text) - len(_HAN_RE.sub("", text))) or 1  # not findall: a list of every character
     changed = sum(1 for a, b in zip(text, converted) if a != b)
-    return converted if changed >= min_share * han else text
+    return changed >= min_share * han
 
 
 def fold_width(text):
@@ -167,13 +361,16 @@ def fold_width(text):
 
     Chinese punctuation (，。（）：) is kept: it carries the sentence structure.
     """
-    return text.translate(_WIDTH_TABLE)
+    # Translating only the runs of such characters: str.translate with a dict looks up every
+    # character of the text, which makes it the slowest normalisation step.
+    return _WIDE_RE.sub(lambda match: match.group().translate(_WIDTH_TABLE), text)
 
 
 _WIDTH_TABLE = {0x3000: " ", 0xA0: " "}
 _WIDTH_TABLE.update({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)})
 _WIDTH_TABLE.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})
 _WIDTH_TABLE.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})
+_WIDE_RE = re.compile("[\u3000\xa0\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 
 
 def strip_markup(text):
@@ -444,6 +641,7 @@ def read_report(path, stdin=None):
     InputError
         If the file is missing, empty, binary, undecodable or of a broken format.
     """
+    rid = report_id(path)
     if str(path) == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read()
@@ -457,6 +655,8 @@ def read_report(path, stdin=None):
             raise InputError(source, "no such file or directory")
         if path.is_dir():
             raise InputError(source, "is a directory")
+        if suffix in TEXT_SUFFIXES and path.is_file():  # a pipe could not be read twice
+            return _streamed_report(path, source, rid)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -467,9 +667,26 @@ def read_report(path, stdin=None):
     text = normalise(text)
     if not text.strip():
         raise InputError(source, "no text")
-    rid = report_id(path)
     region, year = parse_metadata(rid, text)
     return Document(rid, source, text, region, year, encoding)
+
+
+def _streamed_report(path, source, rid):
+    """A plain-text report whose lines are read from its file when iterated (see :func:`_scan`)."""
+    encoding, simplify = _scan(path, source)
+    lines = partial(_normalised_lines, path, source, encoding, simplify)
+    opening, size, blank = [], 0, True
+    for line in lines():  # parse_metadata reads the first 1,500 characters
+        blank = blank and not line.strip()
+        if size <= 1500:
+            opening.append(line)
+            size += len(line) + 1
+        elif not blank:
+            break
+    if blank:
+        raise InputError(source, "no text")
+    region, year = parse_metadata(rid, "\n".join(opening))
+    return Document(rid, source, None, region, year, encoding, lines=lines)
 
 
 def report_ids():

@@ -4,6 +4,9 @@ A unit is a paragraph or bullet item; a paragraph longer than ``max_chars`` is
 cut at sentence ends into consecutive units. Heading lines are not units: they
 form the heading path each unit carries. Every unit's ``text`` is exactly
 ``document.text[start:end]``, so a researcher can always find it again.
+
+:func:`iter_units` reads a document line by line, so a streamed report is split
+without its whole text in memory.
 """
 
 import math
@@ -207,11 +210,30 @@ def split_units(document, max_chars=DEFAULT_MAX_CHARS):
     -------
     list of Unit
     """
-    units = []
+    return list(iter_units(document, max_chars))
+
+
+def iter_units(document, max_chars=DEFAULT_MAX_CHARS):
+    """The units of a document one at a time, as its lines are read.
+
+    Parameters
+    ----------
+    document : Document
+        A normalised report; only its :meth:`~theme_classifier.reading.Document.lines`
+        are read, so a streamed report is never whole in memory.
+    max_chars : int
+        Paragraphs longer than this are cut at sentence ends.
+
+    Yields
+    ------
+    Unit
+        The units :func:`split_units` lists, in the same order.
+    """
+    n = 0
     stack = _HeadingStack()
     offset = 0
     follows_heading = False
-    for lineno, line in enumerate(document.text.split("\n"), start=1):
+    for lineno, line in enumerate(document.lines(), start=1):
         line_start, offset = offset, offset + len(line) + 1
         stripped = line.strip()
         if not stripped:
@@ -228,11 +250,10 @@ def split_units(document, max_chars=DEFAULT_MAX_CHARS):
             # A cut may leave spaces at a chunk's edges; trim them, keeping offsets exact.
             lead, text = len(chunk) - len(chunk.lstrip()), chunk.strip()
             if text:
-                n = len(units) + 1
-                units.append(Unit(f"{document.id}#{n}", document.id, n, stack.path(), text,
-                                  lineno, start + lead, start + lead + len(text)))
+                n += 1
+                yield Unit(f"{document.id}#{n}", document.id, n, stack.path(), text,
+                           lineno, start + lead, start + lead + len(text))
             start += len(chunk)
-    return units
 
 
 def units_of_reports(inputs, exclude_reports=(), counts=None, on_error=None):
