@@ -28,8 +28,9 @@ def machine_line():
         mem = float("nan")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    # docs/ is where benchmarks write their own results: only changes elsewhere make a run dirty.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return (f"on {datetime.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, "
             f"Python {platform.python_version()}, commit {commit}{' (with local changes)' if dirty else ''}")
 
