@@ -12,6 +12,7 @@ swapped in by renames, never written into a folder we did not create, never over
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -104,7 +105,6 @@ def atomic_write(path, write, mode="w"):
 
 def has_meta(path, formats):
     """Whether folder ``path`` has a ``meta.json`` whose ``format`` is one of ``formats``."""
-    import json
     try:
         meta = json.loads((Path(path) / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
