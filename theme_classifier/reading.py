@@ -297,9 +297,7 @@ def _normalised_lines(path, source, encoding, simplify):
     Blocks of whole lines are normalised as :func:`normalise` would the whole text (its
     steps work within a line); ``simplify`` says whether :func:`to_simplified` converts.
     """
-    steps = [normalise_newlines, remove_pinyin, fold_width, strip_markup]
-    if simplify:
-        steps.insert(2, _t2s().convert)
+    steps = _steps(_t2s().convert if simplify else None)
     last = ""
     for block in _line_blocks(_decoded(path, source, encoding)):
         for step in steps:
@@ -383,9 +381,15 @@ def strip_markup(text):
     return _EMPHASIS_RE.sub("", text)
 
 
+def _steps(simplify):
+    """The normalisation steps, in order; ``simplify`` is the traditional-to-simplified step
+    (None to leave the text as it is)."""
+    return [step for step in (normalise_newlines, remove_pinyin, simplify, fold_width, strip_markup) if step]
+
+
 def normalise(text):
     """Apply every normalisation step, in order, to decoded report text."""
-    for step in (normalise_newlines, remove_pinyin, to_simplified, fold_width, strip_markup):
+    for step in _steps(to_simplified):
         text = step(text)
     return text
 
