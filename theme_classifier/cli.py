@@ -509,12 +509,10 @@ def evaluate(model_dir, labels_, cv, seed, config, embeddings, themes_file, as_j
     from .labels import label_files, load_labels
     if cv:
         from .embeddings import load_vectors
-        from .training import DEFAULT_PARAMS, read_config
+        from .training import model_params
         label_set = _label_set(themes_file)
         records = load_labels(label_files(labels_), label_set)
-        params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
-        if not label_set.is_default:
-            params["labels"] = label_set.labels
+        params = model_params(config, seed, label_set)
         vectors = load_vectors(embeddings)[0] if embeddings else None
         metrics, _ = cross_validate(records, params, vectors=vectors)
         title = "cross-validated, grouped by report:"

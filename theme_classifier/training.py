@@ -21,6 +21,15 @@ DEFAULT_PARAMS = {"ngram_range": (1, 1), "min_df": 1, "char_ngram_range": (1, 2)
                   "use_w2v": True, "w2v_weight": 2.0, "C": 1.0, "class_weight": "balanced"}
 
 
+def model_params(config=None, seed=0, label_set=None):
+    """The parameters a model is trained with: the defaults, a ``--config`` file's values over
+    them, the seed, and the labels of a codebook of one's own."""
+    params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
+    if label_set is not None and not label_set.is_default:
+        params["labels"] = label_set.labels
+    return params
+
+
 def read_config(path):
     """Model parameters from a TOML or JSON file (keys as in :class:`ThemeClassifier`)."""
     config = read_settings(path, "config")
@@ -168,9 +177,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     if len(records) < MIN_UNITS:
         raise InputError(", ".join(map(str, labels)), f"only {len(records)} labelled units; training needs "
                                                       f"at least {MIN_UNITS}")
-    params = {**DEFAULT_PARAMS, **(read_config(config) if config else {}), "seed": seed}
-    if not label_set.is_default:
-        params["labels"] = label_set.labels
+    params = model_params(config, seed, label_set)
     vectors, vectors_meta = None, {"kind": "word2vec", "trained_on": "the labelled units only"}
     if embeddings:
         vectors, vectors_meta = load_vectors(embeddings)
