@@ -11,7 +11,7 @@ from pathlib import Path
 from . import LABELS, OTHER
 from .errors import InputError
 from .labels import normalise_labels
-from .records import iter_records
+from .records import iter_records, read_records
 
 #: Fields a gold unit keeps from its batch, besides its labels.
 UNIT_FIELDS = ("id", "report", "region", "year", "level", "heading", "text", "start", "end", "source", "batch")
@@ -152,14 +152,7 @@ def _unit_fields(uid, passes, units):
 
 def load_units(paths):
     """``{id: record}`` of the unit files (e.g. ``themes suggest`` batches) given with ``--units``."""
-    units = {}
-    for path in paths:
-        for number, record, problem in iter_records(path):
-            if problem:
-                raise InputError(f"{path}:{number}", problem)
-            if "id" in record:
-                units[str(record["id"])] = record
-    return units
+    return {str(record["id"]): record for path in paths for record in read_records(path) if "id" in record}
 
 
 def merge(paths, adjudicated=None, labels=LABELS, units=None):
