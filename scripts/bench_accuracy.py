@@ -28,11 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from theme_classifier import LABELS, OTHER, THEMES  # noqa: E402
 from theme_classifier.embeddings import load_vectors  # noqa: E402
-from theme_classifier.evaluation import agreeing_units, macro_f1, report_bootstrap, score  # noqa: E402
+from theme_classifier.evaluation import group_splitter, macro_f1, report_bootstrap, score  # noqa: E402
 from theme_classifier.labels import label_files, load_labels, load_silver  # noqa: E402
-from theme_classifier.model import ThemeClassifier, group_splitter  # noqa: E402
 from theme_classifier.tokenize import default_tokenizer  # noqa: E402
-from theme_classifier.training import DEFAULT_PARAMS, select_silver  # noqa: E402
+from theme_classifier.training import agreeing_units, fit_model, select_silver  # noqa: E402
 
 from benchlib import machine_line, publish  # noqa: E402
 
@@ -90,8 +89,7 @@ def ours(params, vectors=None, silver=(), silver_weight=0.0):
         texts = list(texts) + [r["text"] for r in silver]
         labels = list(labels) + [r["primary"] for r in silver]
         weights = [1.0] * (len(texts) - len(silver)) + [silver_weight] * len(silver)
-        model = ThemeClassifier(**{**params, "seed": seed, "threshold": 0.3}).fit(
-            texts, labels, vectors=vectors, sample_weight=weights)
+        model = fit_model(texts, labels, {**params, "seed": seed, "threshold": 0.3}, vectors, weights)
         return lambda xs: list(model.predict(xs))
     return fit
 
@@ -118,7 +116,7 @@ SEED_REPORTS = {p.stem for p in (ROOT / "seeds").glob("*.txt")}
 
 
 def method_table(args):
-    base = {**DEFAULT_PARAMS}
+    base = {}  # the estimator's defaults: the shipped settings
     vectors = load_vectors(args.embeddings)[0] if args.embeddings and not args.smoke else None
     methods = {
         "ours: TF-IDF + word2vec (corpus vectors)": ours(base, vectors),

@@ -23,6 +23,7 @@ from theme_classifier import THEMES  # noqa: E402
 from theme_classifier.labels import load_labels  # noqa: E402
 from theme_classifier.reading import iter_input_paths, read_reports  # noqa: E402
 from theme_classifier.silver import HeadingRules  # noqa: E402
+from theme_classifier.prediction import analyse  # noqa: E402
 from theme_classifier.store import load_model  # noqa: E402
 from theme_classifier.units import split_units  # noqa: E402
 
@@ -44,7 +45,7 @@ def main():
     units = {(d.id, u.text): u for d in read_reports(paths) for u in split_units(d)}
     matched = [(r, units[(r["report"], r["text"])]) for r in dev if (r["report"], r["text"]) in units]
     model, _ = load_model(args.model)
-    predicted = [p["primary"] for p in model.analyse([gold["text"] for gold, _ in matched], top_terms=0)]
+    predicted = [p["primary"] for p in analyse(model, [gold["text"] for gold, _ in matched], top_terms=0)]
     counts, correct, confusions, model_correct = Counter(), Counter(), Counter(), Counter()
     for (gold, unit), model_label in zip(matched, predicted):
         theme, provenance = rules.label(unit.heading)

@@ -23,8 +23,7 @@ sys.path.insert(0, str(ROOT))
 from theme_classifier.embeddings import load_vectors  # noqa: E402
 from theme_classifier.evaluation import macro_f1, report_bootstrap  # noqa: E402
 from theme_classifier.labels import label_files, load_labels  # noqa: E402
-from theme_classifier.model import ThemeClassifier  # noqa: E402
-from theme_classifier.training import DEFAULT_PARAMS  # noqa: E402
+from theme_classifier.training import fit_model  # noqa: E402
 
 from benchlib import machine_line, publish  # noqa: E402
 
@@ -56,8 +55,8 @@ def main():
             subset = random.Random(repeat).sample(gold, size)
             if len({r["primary"] for r in subset}) < 2:
                 continue
-            model = ThemeClassifier(**{**DEFAULT_PARAMS, "threshold": 0.3, "seed": 0}).fit(
-                [r["text"] for r in subset], [r["primary"] for r in subset], vectors=vectors)
+            model = fit_model([r["text"] for r in subset], [r["primary"] for r in subset],
+                              {"threshold": 0.3, "seed": 0}, vectors)
             predicted = np.asarray(model.predict([r["text"] for r in dev]), dtype=object)
             scores.append(macro_f1(dev_gold, predicted))
             predictions.append(predicted)

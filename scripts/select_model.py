@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from theme_classifier.embeddings import load_vectors  # noqa: E402
-from theme_classifier.evaluation import cross_validate, macro_f1, report_bootstrap  # noqa: E402
+from theme_classifier.evaluation import macro_f1, report_bootstrap  # noqa: E402
+from theme_classifier.training import cross_validate  # noqa: E402
 from theme_classifier.labels import label_files, load_labels  # noqa: E402
 
 from benchlib import machine_line, publish  # noqa: E402
@@ -72,7 +73,8 @@ def main():
     for name, change in candidates.items():
         # The threshold only decides secondary themes, not the primary label scored here.
         params = {**BASE, **change, "threshold": 0.3, "seed": 0}
-        metrics, predictions = cross_validate(records, params, vectors=vectors)
+        result = cross_validate(records, params, vectors=vectors)
+        metrics, predictions = result["metrics"], result["predictions"]
         folds = metrics["folds"]
         results[name] = np.asarray([p["primary"] for p in predictions], dtype=object)
         print(f"  {name}: macro-F1 {metrics['macro_f1']:.3f}", file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
-"""The themes command as a user runs it: real subprocesses, real files, real models."""
+"""The themes command as a user runs it (in-process, click's CliRunner): real files, real models."""
 
 import csv
 import io
@@ -23,10 +23,10 @@ def small_labels(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, small_labels):
+def trained(tmp_path_factory, small_labels, embeddings_dir):
     from conftest import run_cli
     out = tmp_path_factory.mktemp("models") / "m"
-    result = run_cli("train", "--labels", small_labels, "--seed", "7", "-o", out, "-q")
+    result = run_cli("train", "--labels", small_labels, "--embeddings", embeddings_dir, "--seed", "7", "-o", out, "-q")
     assert result.returncode == 0, result.stderr.decode()
     return out, result
 
@@ -41,10 +41,11 @@ def test_train_prints_leave_one_report_out_scores(trained):
     assert meta["metrics"]["cross_validation"]["folds"] == 4
 
 
-def test_training_twice_gives_identical_predictions(cli, tmp_path, trained, small_labels):
+def test_training_twice_gives_identical_predictions(cli, tmp_path, trained, small_labels, embeddings_dir):
     model_dir, _ = trained
     again = tmp_path / "again"
-    assert cli("train", "--labels", small_labels, "--seed", "7", "--no-cv", "-o", again, "-q").returncode == 0
+    assert cli("train", "--labels", small_labels, "--embeddings", embeddings_dir, "--seed", "7", "-o", again,
+               "-q").returncode == 0
     first = cli("predict", SEEDS / "004_368e49043dcb499b.txt", "-m", model_dir, "-q")
     second = cli("predict", SEEDS / "004_368e49043dcb499b.txt", "-m", again, "-q")
     assert first.returncode == 0 and first.stdout == second.stdout and first.stdout

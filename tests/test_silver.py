@@ -5,7 +5,7 @@ import pytest
 from conftest import ROOT, SEEDS
 from theme_classifier.errors import InputError
 from theme_classifier.labels import load_silver
-from theme_classifier.silver import HeadingRules, bootstrap
+from theme_classifier.silver import HeadingRules, silver_units
 
 RULES = HeadingRules.load()
 
@@ -37,7 +37,7 @@ def test_rules_file_with_an_unknown_theme_is_refused(tmp_path):
 
 
 def test_bootstrap_seeds_with_provenance_and_exclusions():
-    units, counts = bootstrap([SEEDS], exclude_reports=["004_368e49043dcb499b"])
+    units, counts = silver_units([SEEDS], exclude_reports=["004_368e49043dcb499b"])
     units = list(units)
     assert counts["reports"] == 4 and counts["excluded_reports"] == 1
     assert counts["labelled"] == len(units) > 20
@@ -89,7 +89,7 @@ def test_train_with_silver_records_it(cli, tmp_path):
 
 
 def test_agreeing_units_keep_what_a_gold_model_also_predicts():
-    from theme_classifier.evaluation import agreeing_units
+    from theme_classifier.training import agreeing_units
     gold = [json.loads(line) for line in (ROOT / "labels" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()]
     gold = [r for r in gold if r["primary"] in ("ecology", "industry")]
     extra = [{"id": "x#1", "report": "x", "text": "加强大气污染防治，推进河湖生态修复和湿地保护。", "primary": "ecology"},

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import shutil
 import threading
 import zipfile
@@ -25,7 +26,9 @@ from theme_classifier.cli import main
 from theme_classifier.embeddings import TokenStream, WordVectors, save_vectors, train_word2vec
 from theme_classifier.labels import load_labels
 from theme_classifier.model import ThemeClassifier
-from theme_classifier.store import load_model, save_model
+from theme_classifier.prediction import analyse
+from theme_classifier.errors import ModelError
+from theme_classifier.store import FORMAT_VERSION, load_model, save_model
 from theme_classifier.tokenize import default_tokenizer
 
 SEED_LABELS = ROOT / "labels" / "seeds.jsonl"
@@ -57,8 +60,8 @@ def small_vectors(records):
 @pytest.fixture(scope="session")
 def small_model(records, small_vectors):
     """A small model with all three feature blocks (word and character TF-IDF, word vectors)."""
-    return ThemeClassifier(ngram_range=(1, 2), char_ngram_range=(1, 2), w2v_weight=2.0, C=1.0, threshold=0.3).fit(
-        [r["text"] for r in records], [r["primary"] for r in records], vectors=small_vectors)
+    return ThemeClassifier(ngram_range=(1, 2), char_ngram_range=(1, 2), vectors=small_vectors).fit(
+        [r["text"] for r in records], [r["primary"] for r in records])
 
 
 @pytest.fixture(scope="session")
@@ -517,20 +520,23 @@ def reference_load(path):
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     with np.load(path / "arrays.npz", allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
-    params = dict(meta["params"])
+    from theme_classifier.features import FeaturePipeline
+    params = {k: v for k, v in meta["params"].items() if k != "w2v_params"}
     params["ngram_range"] = tuple(params["ngram_range"])
     if params.get("char_ngram_range"):
         params["char_ngram_range"] = tuple(params["char_ngram_range"])
-    model = ThemeClassifier(**params)
-    model.tfidf_ = model.char_tfidf_ = None
+    tfidf = char_tfidf = None
     if "idf" in arrays:
         vocabulary = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
-        model.tfidf_ = TfidfTransform(vocabulary, arrays["idf"], params["ngram_range"])
+        tfidf = TfidfTransform(vocabulary, arrays["idf"], params["ngram_range"])
     if "char_idf" in arrays:
         vocabulary = json.loads((path / "char_vocabulary.json").read_text(encoding="utf-8"))
-        model.char_tfidf_ = TfidfTransform(vocabulary, arrays["char_idf"], params["char_ngram_range"], "char")
-    model.wv_ = (KeyedVectors.load_word2vec_format(str(path / "vectors.bin"), binary=True)
-                 if (path / "vectors.bin").exists() else None)
+        char_tfidf = TfidfTransform(vocabulary, arrays["char_idf"], params["char_ngram_range"], "char")
+    vectors = (KeyedVectors.load_word2vec_format(str(path / "vectors.bin"), binary=True)
+               if (path / "vectors.bin").exists() else None)
+    model = ThemeClassifier(**params, vectors=vectors)
+    model.features_ = FeaturePipeline(None, params["ngram_range"], params["min_df"], params["char_ngram_range"],
+                                      params["use_tfidf"], vectors, params["w2v_weight"]).set_fitted(tfidf, char_tfidf)
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])
@@ -552,7 +558,7 @@ def test_valid_model_loads_and_predicts_as_before(tmp_path, bases, report, recor
     texts = [r["text"] for r in records[:80]] + [p["text"] for p in predicted]
     loaded, meta = load_model(target)
     assert np.array_equal(loaded.predict_proba(texts), reference.predict_proba(texts))
-    assert [_analysis(p) for p in predicted] == reference.analyse([p["text"] for p in predicted])
+    assert [_analysis(p) for p in predicted] == analyse(reference, [p["text"] for p in predicted])
     assert loaded.threshold_ == reference.threshold_ and list(loaded.classes_) == list(reference.classes_)
 
 
@@ -568,10 +574,92 @@ def test_model_directory_may_be_reached_through_a_link(tmp_path, bases):
     """Links are refused inside a model directory, not to it."""
     (tmp_path / "link").symlink_to(bases["small"], target_is_directory=True)
     model, _ = load_model(tmp_path / "link")
-    assert model.wv_ is not None
+    assert model.features_.vectors is not None
 
 
 def test_every_model_parameter_is_type_checked():
-    """A new ThemeClassifier parameter must get a check in store._PARAM_CHECKS."""
-    from theme_classifier.store import _PARAM_CHECKS
-    assert set(ThemeClassifier().get_params()) - {"tokenizer"} == set(_PARAM_CHECKS)
+    """A new ThemeClassifier parameter must get a check in model.PARAM_CHECKS (config and store use it)."""
+    from theme_classifier.model import PARAM_CHECKS
+    assert set(ThemeClassifier().get_params()) - {"tokenizer", "vectors"} == set(PARAM_CHECKS)
+
+
+# ------------------------------------------------------ save, load, refuse (API)
+
+def test_save_and_load_give_identical_predictions(tmp_path, small_model):
+    """A round trip with word and character n-grams and word vectors."""
+    save_model(small_model, tmp_path / "m", {"training": {"units": 285}})
+    loaded, meta = load_model(tmp_path / "m")
+    texts = ["全年地区生产总值增长6%。", "新增城镇就业2万人。", "深化放管服改革。"]
+    assert small_model.char_ngram_range and small_model.ngram_range == (1, 2)
+    assert np.array_equal(loaded.predict_proba(texts), small_model.predict_proba(texts))
+    assert analyse(loaded, texts, top_terms=3) == analyse(small_model, texts, top_terms=3)
+    assert meta["format_version"] == FORMAT_VERSION
+    assert meta["versions"]["scikit-learn"] and meta["versions"]["gensim"] and meta["versions"]["jieba"]
+    assert meta["labels"] == list(small_model.classes_)
+    assert not any(p.suffix in {".pkl", ".pickle", ".joblib"} for p in (tmp_path / "m").iterdir())
+
+
+class _Payload:
+    def __reduce__(self):
+        import os
+        return os.system, ("touch PWNED",)
+
+
+def test_loading_refuses_a_planted_pickle_payload(tmp_path, small_model, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model_dir = tmp_path / "m"
+    save_model(small_model, model_dir)
+    # 1. an object array with a pickle payload in place of the arrays
+    np.save(tmp_path / "evil.npy", np.array([_Payload()], dtype=object), allow_pickle=True)
+    with np.load(model_dir / "arrays.npz") as data:
+        arrays = dict(data)
+    arrays["coef"] = np.array([_Payload()], dtype=object)
+    np.savez(model_dir / "arrays.npz", **arrays)
+    meta = json.loads((model_dir / "meta.json").read_text())
+    from theme_classifier.embeddings import file_sha256
+    meta["files"]["arrays.npz"] = file_sha256(model_dir / "arrays.npz")  # even with a matching checksum
+    (model_dir / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="refusing to load"):
+        load_model(model_dir)
+    # 2. a pickle file dropped into the directory
+    save_model(small_model, model_dir)
+    (model_dir / "model.pkl").write_bytes(pickle.dumps(_Payload()))
+    with pytest.raises(ModelError, match="pickle"):
+        load_model(model_dir)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_tampered_file_is_refused(tmp_path, small_model):
+    save_model(small_model, tmp_path / "m")
+    with open(tmp_path / "m" / "vocabulary.json", "a", encoding="utf-8") as fh:
+        fh.write(" ")
+    with pytest.raises(ModelError, match="checksum"):
+        load_model(tmp_path / "m")
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda d: (d / "meta.json").write_text("{not json"), "corrupt JSON"),
+    (lambda d: (d / "meta.json").write_text(
+        (d / "meta.json").read_text().replace(f'"format_version": {FORMAT_VERSION}', '"format_version": 99')),
+     "format version 99 is newer"),
+    (lambda d: (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:100]), "checksum"),
+    (lambda d: (d / "meta.json").unlink(), "no meta.json"),
+])
+def test_broken_models_give_clear_errors(tmp_path, small_model, damage, message):
+    save_model(small_model, tmp_path / "m")
+    damage(tmp_path / "m")
+    with pytest.raises(ModelError, match=message):
+        load_model(tmp_path / "m")
+
+
+def test_missing_model_directory(tmp_path):
+    with pytest.raises(ModelError, match="no such model directory"):
+        load_model(tmp_path / "nothere")
+
+
+def test_saving_is_atomic_and_replaces(tmp_path, small_model):
+    save_model(small_model, tmp_path / "m")
+    save_model(small_model, tmp_path / "m")
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary directories left behind
+
+

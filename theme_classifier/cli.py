@@ -1,6 +1,5 @@
 """The ``themes`` command line: parse options, call one library function, format its result."""
 
-import contextlib
 import functools
 import json
 import math
@@ -10,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from .atomic import refuse_input_as_output
 from .errors import ThemeError, readable
-from .reading import iter_input_paths, read_reports
 from .records import write_records
-from .units import DEFAULT_MAX_CHARS, UNIT_FIELDS, iter_units
+from .embeddings import DEFAULT_W2V
+from .units import DEFAULT_MAX_CHARS
 
 def _shipped_model():
     # Installed from a wheel, models/ is inside the package; in a source checkout it is beside it.
@@ -120,15 +118,25 @@ def _cap_jobs(jobs):
     return min(jobs, cpus)
 
 
-@contextlib.contextmanager
-def _progress(items, quiet, label):
-    """Yield ``items``, advancing a progress bar on stderr as they are consumed (unless quiet)."""
-    items = list(items)
-    if quiet or len(items) < 2:
-        yield items
-        return
-    with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield bar
+def _track(quiet, label):
+    """A ``track`` for library functions: a progress bar on stderr over the input paths."""
+    def track(paths):
+        if quiet or len(paths) < 2:
+            yield from paths
+            return
+        with click.progressbar(paths, label=label, file=sys.stderr, show_pos=True) as bar:
+            yield from bar
+    return track
+
+
+def _say(quiet):
+    """A ``progress`` for library functions: each message on a line of stderr."""
+    return (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+
+
+def _load_model(model_dir):
+    from .store import load_model
+    return load_model(model_dir or default_model_path())[0]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,16 +169,11 @@ def split(inputs, output, max_chars, quiet):
       themes split seeds/ -o units.jsonl
       themes split 江苏省2020.txt -o units.csv
     """
-    batch = _ErrorCounter()
-    paths = list(iter_input_paths(inputs, on_error=batch))
-    refuse_input_as_output(output, paths)
-    with _progress(paths, quiet, "splitting") as items:
-        units = (unit.to_dict() for doc in read_reports(items, on_error=batch)
-                 for unit in iter_units(doc, max_chars=max_chars))
-        count = write_records(units, output, fields=UNIT_FIELDS)
-    if not quiet:
-        click.echo(f"{count} units", err=True)
-    batch.finish()
+    from .units import split_reports
+    errors = _ErrorCounter()
+    count = split_reports(inputs, output, max_chars, on_error=errors, track=_track(quiet, "splitting"))
+    _say(quiet)(f"{count} units")
+    errors.finish()
 
 
 @main.group()
@@ -224,18 +227,19 @@ def labels_stats(files, as_json, themes_file):
     from .labels import label_files, label_stats, load_labels
     label_set = _label_set(themes_file)
     stats = label_stats(load_labels(label_files(files), label_set), label_set)
-    if as_json:
-        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{stats['units']} units")
-    click.echo(f"{'theme':<12}{'primary':>8}{'in themes':>10}")
+    click.echo(json.dumps(stats, ensure_ascii=False, indent=2) if as_json else _format_stats(stats, label_set))
+
+
+def _format_stats(stats, label_set):
+    lines = [f"{stats['units']} units", f"{'theme':<12}{'primary':>8}{'in themes':>10}"]
     for label in label_set.labels:
         mentioned = stats["themes"][label] if label in label_set.themes else ""
-        click.echo(f"{label:<12}{stats['primary'][label]:>8}{mentioned:>10}")
-    click.echo(f"\n{'report':<28}" + "".join(f"{label[:5]:>7}" for label in label_set.labels) + f"{'total':>7}")
+        lines.append(f"{label:<12}{stats['primary'][label]:>8}{mentioned:>10}")
+    lines.append(f"\n{'report':<28}" + "".join(f"{label[:5]:>7}" for label in label_set.labels) + f"{'total':>7}")
     for report, counts in stats["reports"].items():
-        click.echo(f"{report[:27]:<28}" + "".join(f"{counts[l]:>7}" for l in label_set.labels)
-                   + f"{sum(counts.values()):>7}")
+        lines.append(f"{report[:27]:<28}" + "".join(f"{counts[l]:>7}" for l in label_set.labels)
+                     + f"{sum(counts.values()):>7}")
+    return "\n".join(lines)
 
 
 @labels.command("agree")
@@ -259,17 +263,22 @@ def labels_agree(passes, output, units, themes_file):
     result = agreement(list(passes), _label_set(themes_file).labels, units=load_units(units))
     if output:  # before printing, so a closed pipe on stdout loses nothing
         write_records(result["disagreements"], output, fields=disagreement_fields(result["passes"]))
-    click.echo(f"{result['units']} units, {len(result['passes'])} passes: primary agrees on "
-               f"{result['primary_agreement']:.1%}, {result['kappa_kind']}'s kappa {result['kappa']:.3f}")
-    click.echo(f"{'label':<12}" + "".join(f"{n[:10]:>11}" for n in result["passes"]) + f"{'specific':>10}"
-               f"{'themes agree':>14}{'kappa':>8}")
+    click.echo(_format_agreement(result))
+    if output:
+        click.echo(f"{len(result['disagreements'])} disagreement(s) written to {output}")
+
+
+def _format_agreement(result):
+    lines = [f"{result['units']} units, {len(result['passes'])} passes: primary agrees on "
+             f"{result['primary_agreement']:.1%}, {result['kappa_kind']}'s kappa {result['kappa']:.3f}",
+             f"{'label':<12}" + "".join(f"{n[:10]:>11}" for n in result["passes"]) + f"{'specific':>10}"
+             f"{'themes agree':>14}{'kappa':>8}"]
     for label, row in result["per_label"].items():
         theme = result["per_theme"].get(label, {})
         specific = "" if row["specific_agreement"] is None else f"{row['specific_agreement']:.2f}"
-        click.echo(f"{label:<12}" + "".join(f"{c:>11}" for c in row["counts"].values()) + f"{specific:>10}"
-                   + (f"{theme['agreement']:>14.1%}{theme['kappa']:>8.2f}" if theme else ""))
-    if output:
-        click.echo(f"{len(result['disagreements'])} disagreement(s) written to {output}")
+        lines.append(f"{label:<12}" + "".join(f"{c:>11}" for c in row["counts"].values()) + f"{specific:>10}"
+                     + (f"{theme['agreement']:>14.1%}{theme['kappa']:>8.2f}" if theme else ""))
+    return "\n".join(lines)
 
 
 @labels.command("merge")
@@ -312,7 +321,7 @@ def labels_merge(passes, adjudicated, units, output, themes_file):
               help="Keep only the silver units that a model trained on the gold labels agrees with.")
 @click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed.")
 @click.option("--config", type=click.Path(), help="TOML/JSON file of model parameters.")
-@click.option("--no-cv", is_flag=True, help="Skip cross-validation grouped by report.")
+@click.option("--no-cv", is_flag=True, help="Skip cross-validation grouped by report (and keep the default threshold).")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model directory to write.")
 @_themes_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
@@ -321,7 +330,8 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
           output, themes_file, quiet):
     """Train a model on labelled units and save it as a directory.
 
-    Prints the scores of cross-validation grouped by report when done.
+    Prints the scores of cross-validation grouped by report when done; the
+    secondary-theme threshold is chosen from its out-of-fold probabilities.
 
     \b
     Example:
@@ -329,23 +339,25 @@ def train(labels_, corpus, embeddings, exclude_reports, silver, silver_weight, s
       themes train --labels labels/ --embeddings emb/ --seed 1 -o models/mine
       themes train --labels labels/seeds.jsonl --silver work/silver.jsonl --embeddings work/emb -o models/mine
     """
-    from .evaluation import format_metrics
     from .training import train as train_model
-    batch = _ErrorCounter()
-    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    errors = _ErrorCounter()
     meta = train_model(labels_, output, corpus=list(corpus), embeddings=embeddings,
                        exclude_reports=exclude_reports, seed=seed, config=config, cv=not no_cv,
-                       on_error=batch, progress=say, silver=list(silver), silver_weight=silver_weight,
+                       on_error=errors, progress=_say(quiet), silver=list(silver), silver_weight=silver_weight,
                        filter_silver=silver_filter, label_set=_label_set(themes_file))
-    click.echo(f"saved model to {output} ({meta['training']['units']} units from "
-               f"{meta['training']['reports']} reports)")
+    click.echo(_format_training(meta, output))
+    errors.finish()
+
+
+def _format_training(meta, output):
+    from .evaluation import format_metrics
+    lines = [f"saved model to {output} ({meta['training']['units']} units from {meta['training']['reports']} reports)"]
     if meta.get("silver"):
-        click.echo(f"silver: {meta['silver']['kept']} of {meta['silver']['used']} units kept, "
-                   f"at weight {meta['silver']['weight']}")
+        lines.append(f"silver: {meta['silver']['kept']} of {meta['silver']['used']} units kept, "
+                     f"at weight {meta['silver']['weight']}")
     if "cross_validation" in meta["metrics"]:
-        click.echo(format_metrics(meta["metrics"]["cross_validation"],
-                                  "cross-validated, grouped by report:"))
-    batch.finish()
+        lines.append(format_metrics(meta["metrics"]["cross_validation"], "cross-validated, grouped by report:"))
+    return "\n".join(lines)
 
 
 @main.command()
@@ -373,30 +385,22 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
       themes predict 江苏省2020.txt -m models/default --top-terms 3
       themes predict ../shared/corpus/reports --jobs 2 --report out/   # + tables, plots, report.html
     """
-    from .prediction import predict as predict_units, prediction_fields
-    from .reporting import ShareSummary
-    from .store import load_model
-    model, _ = load_model(model_dir or default_model_path())
-    batch = _ErrorCounter()
-    summary = ShareSummary(model.labels_)
-    paths = list(iter_input_paths(inputs, on_error=batch))
-    refuse_input_as_output(output, paths)
-    jobs = _cap_jobs(jobs)
-    if report_dir:
-        from .reporting import check_report_dir
-        check_report_dir(report_dir)  # before any work, not after
-        output = output or str(Path(report_dir) / "predictions.jsonl")
-    if "-" in inputs:
-        jobs = 1  # worker processes cannot read standard input
-    with _progress(paths, quiet, "predicting") as items:
-        predictions = predict_units(items, model, top_terms=top_terms, on_error=batch, jobs=jobs)
-        count = write_records(map(summary.add, predictions), output, fields=prediction_fields(model.labels_))
+    from .prediction import predict_reports
+    errors = _ErrorCounter()
+    result = predict_reports(inputs, _load_model(model_dir), output, report_dir, top_terms, _cap_jobs(jobs),
+                             on_error=errors, track=_track(quiet, "predicting"))
     if not quiet:
-        click.echo(summary.table(), err=True)
-        click.echo(f"{count} units labelled", err=True)
-    if report_dir and count:
-        _report(output, report_dir, quiet)
-    batch.finish()
+        click.echo(result["summary"].table(), err=True)
+        click.echo(f"{result['units']} units labelled", err=True)
+        _echo_report(result["report"], report_dir)
+    errors.finish()
+
+
+def _echo_report(result, out_dir):
+    if result:
+        click.echo(f"theme report of {result['reports']} reports ({result['units']} units) in {out_dir}:", err=True)
+        for path in result["files"]:
+            click.echo(f"  {path}", err=True)
 
 
 @main.command()
@@ -432,32 +436,14 @@ def suggest(inputs, model_dir, count, output, labelled, exclude_reports, random_
       themes suggest ../shared/corpus/reports -n 200 --random --blind --seed 3 -o batch.jsonl
     """
     from .labels import read_report_ids
-    from .suggest import suggest_fields, suggest_units
-    model = None
-    if not (random_sample and blind):
-        from .store import load_model
-        model, _ = load_model(model_dir or default_model_path())
-    batch = _ErrorCounter()
-    jobs = _cap_jobs(jobs)
-    rows = suggest_units(list(inputs), count, model=model, random_sample=random_sample, labelled=labelled,
-                         exclude_reports=read_report_ids(exclude_reports), seed=seed, on_error=batch, jobs=jobs)
-    write_records(rows, output, fields=suggest_fields(blind))
-    if not quiet:
-        click.echo(f"{len(rows)} units from {len({r['report'] for r in rows})} reports written to {output}",
-                   err=True)
-    batch.finish()
-
-
-def _report(predictions, out_dir, quiet, title=None):
-    from .reporting import write_report
-    batch = _ErrorCounter()
-    result = write_report(predictions, out_dir, title=title or "Policy themes of government work reports",
-                          on_error=batch)
-    if not quiet:
-        click.echo(f"theme report of {result['reports']} reports ({result['units']} units) in {out_dir}:", err=True)
-        for path in result["files"]:
-            click.echo(f"  {path}", err=True)
-    return batch
+    from .suggest import write_suggestions
+    errors = _ErrorCounter()
+    model = None if random_sample and blind else _load_model(model_dir)  # a blind random sample needs none
+    rows = write_suggestions(list(inputs), count, output, model=model, random_sample=random_sample, blind=blind,
+                             labelled=labelled, exclude_reports=read_report_ids(exclude_reports), seed=seed, on_error=errors,
+                             jobs=_cap_jobs(jobs))
+    _say(quiet)(f"{len(rows)} units from {len({r['report'] for r in rows})} reports written to {output}")
+    errors.finish()
 
 
 @main.command()
@@ -479,7 +465,13 @@ def report(predictions, out_dir, title, quiet):
     Example:
       themes predict seeds/ -o pred.jsonl && themes report pred.jsonl -o report/
     """
-    _report(predictions, out_dir, quiet, title).finish()
+    from .reporting import write_report
+    errors = _ErrorCounter()
+    result = write_report(predictions, out_dir, title=title or "Policy themes of government work reports",
+                          on_error=errors)
+    if not quiet:
+        _echo_report(result, out_dir)
+    errors.finish()
 
 
 @main.command()
@@ -504,23 +496,13 @@ def evaluate(model_dir, labels_, cv, seed, config, embeddings, themes_file, as_j
       themes evaluate -m models/default --labels ../shared/devset/devset.jsonl
       themes evaluate --cv --labels labels/seeds.jsonl --json
     """
-    from .evaluation import cross_validate, evaluate_model, format_metrics
-    from .label_set import LabelSet
-    from .labels import label_files, load_labels
+    from .evaluation import evaluate_labels, format_metrics
+    from .training import cross_validate_training
     if cv:
-        from .embeddings import load_vectors
-        from .training import model_params
-        label_set = _label_set(themes_file)
-        records = load_labels(label_files(labels_), label_set)
-        params = model_params(config, seed, label_set)
-        vectors = load_vectors(embeddings)[0] if embeddings else None
-        metrics, _ = cross_validate(records, params, vectors=vectors)
+        metrics = cross_validate_training(labels_, config, seed, embeddings, _label_set(themes_file))["metrics"]
         title = "cross-validated, grouped by report:"
     else:
-        from .store import load_model
-        model, _ = load_model(model_dir or default_model_path())
-        records = load_labels(label_files(labels_), LabelSet.from_labels(model.labels_))
-        metrics, _ = evaluate_model(model, records)
+        metrics = evaluate_labels(_load_model(model_dir), labels_)[0]
         title = f"model {model_dir or default_model_path()} on {', '.join(labels_)}:"
     click.echo(json.dumps(metrics, indent=2) if as_json else format_metrics(metrics, title))
 
@@ -531,11 +513,11 @@ def evaluate(model_dir, labels_, cv, seed, config, embeddings, themes_file, as_j
 @click.option("--exclude-reports", multiple=True,
               help="Report id, or labels file whose reports, to leave out (repeatable).")
 @click.option("--seed", default=0, show_default=True, type=_SEED, help="Random seed (training is single-threaded).")
-@click.option("--vector-size", default=100, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--epochs", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1, None),
+@click.option("--vector-size", default=DEFAULT_W2V["vector_size"], show_default=True, type=click.IntRange(1, 1000))
+@click.option("--epochs", default=DEFAULT_W2V["epochs"], show_default=True, type=click.IntRange(1, 1000))
+@click.option("--min-count", default=DEFAULT_W2V["min_count"], show_default=True, type=click.IntRange(1, None),
               help="Ignore words that occur fewer times.")
-@click.option("--max-vocab", default=60000, show_default=True, type=click.IntRange(1, None),
+@click.option("--max-vocab", default=DEFAULT_W2V["max_vocab"], show_default=True, type=click.IntRange(1, None),
               help="Keep at most this many words.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
@@ -546,21 +528,16 @@ def embed(corpus, output, exclude_reports, seed, vector_size, epochs, min_count,
     Example:
       themes embed ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o emb/
     """
-    from .embeddings import check_vectors_dir, embed_corpus, save_vectors
-    check_vectors_dir(output)  # before hours of work, not after
+    from .embeddings import embed_corpus
     from .labels import read_report_ids
-    batch = _ErrorCounter()
-    paths = list(iter_input_paths(corpus, on_error=batch))
-    say = (lambda *a: None) if quiet else (lambda message: click.echo(message, err=True))
+    errors = _ErrorCounter()
     params = {"vector_size": vector_size, "epochs": epochs, "min_count": min_count, "max_vocab": max_vocab}
-    with _progress(paths, quiet, "tokenising") as items:
-        wv, meta = embed_corpus(items, read_report_ids(exclude_reports), seed=seed, params=params,
-                                on_error=batch, epoch_progress=lambda e: say(f"epoch {e}/{epochs}"))
-    save_vectors(wv, output, {**meta, "corpus": list(corpus)})
-    stats = meta["corpus_stats"]
+    wv, meta = embed_corpus(corpus, read_report_ids(exclude_reports), seed, params, on_error=errors, output=output,
+                            epoch_progress=lambda e: _say(quiet)(f"epoch {e}/{epochs}"),
+                            track=_track(quiet, "tokenising"))
     click.echo(f"saved {len(wv.index_to_key)} word vectors to {output} "
-               f"({stats['reports']} reports, {stats['tokens']} tokens)")
-    batch.finish()
+               f"({meta['corpus_stats']['reports']} reports, {meta['corpus_stats']['tokens']} tokens)")
+    errors.finish()
 
 
 @main.command()
@@ -582,24 +559,23 @@ def bootstrap(corpus, output, rules, exclude_reports, quiet):
     Example:
       themes bootstrap ../shared/corpus/reports --exclude-reports ../shared/devset/devset.jsonl -o work/silver.jsonl
     """
-    from .silver import SILVER_FIELDS, HeadingRules, bootstrap as bootstrap_units
     from .labels import read_report_ids
-    batch = _ErrorCounter()
-    paths = list(iter_input_paths(corpus, on_error=batch))
-    refuse_input_as_output(output, paths)
-    with _progress(paths, quiet, "bootstrapping") as items:
-        units, counts = bootstrap_units(items, HeadingRules.load(rules), read_report_ids(exclude_reports),
-                                        on_error=batch)
-        written = write_records(units, output, fields=SILVER_FIELDS)
-    if not quiet:
-        from . import THEMES
-        total = counts["units"] or 1
-        click.echo(f"{written} of {counts['units']} units labelled ({counts['labelled'] / total:.1%}) "
-                   f"from {counts['reports']} reports; {counts['ambiguous']} abstained on ambiguous headings, "
-                   f"{counts['no_theme']} under headings naming no theme", err=True)
-        for theme in THEMES:
-            click.echo(f"  {theme:<12}{counts[theme]:>8}", err=True)
-    batch.finish()
+    from .silver import HeadingRules, bootstrap as bootstrap_units
+    errors = _ErrorCounter()
+    counts = bootstrap_units(corpus, output, HeadingRules.load(rules), read_report_ids(exclude_reports),
+                             on_error=errors,
+                             track=_track(quiet, "bootstrapping"))
+    _say(quiet)(_format_silver_counts(counts))
+    errors.finish()
+
+
+def _format_silver_counts(counts):
+    from . import THEMES
+    total = counts["units"] or 1
+    lines = [f"{counts['written']} of {counts['units']} units labelled ({counts['labelled'] / total:.1%}) "
+             f"from {counts['reports']} reports; {counts['ambiguous']} abstained on ambiguous headings, "
+             f"{counts['no_theme']} under headings naming no theme"]
+    return "\n".join(lines + [f"  {theme:<12}{counts[theme]:>8}" for theme in THEMES])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -306,45 +306,9 @@ def file_sha256(file):
     return digest.hexdigest()
 
 
-def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None, extra_texts=()):
-    """Split and tokenise reports into a token file (one unit per line, tokens space-separated).
-
-    word2vec reads the corpus once per epoch; tokenising once into a file and
-    streaming it keeps memory flat whatever the corpus size. ``extra_texts``
-    (e.g. the labelled units) are tokenised into the same file first.
-
-    Returns
-    -------
-    dict
-        Counts: reports, units, tokens, characters, and excluded reports.
-    """
-    from collections import Counter
-
-    from .tokenize import default_tokenizer
-    from .units import units_of_reports
-
-    tokenizer = tokenizer or default_tokenizer()
-    stats = Counter(reports=0, units=0, tokens=0, characters=0, excluded_reports=0, extra_texts=0)
-    with open(out_file, "w", encoding="utf-8") as fh:
-        def write(text):
-            tokens = tokenizer(text)
-            if tokens:
-                fh.write(" ".join(tokens) + "\n")
-                stats["units"] += 1
-                stats["tokens"] += len(tokens)
-                stats["characters"] += len(text)
-            return bool(tokens)
-
-        stats["extra_texts"] = sum(write(text) for text in extra_texts)
-        for _, units in units_of_reports(inputs, exclude_reports, stats, on_error):
-            for unit in units:
-                write(unit.text)
-    return dict(stats)
-
-
 def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None, epoch_progress=None,
-                 extra_texts=()):
-    """Train word vectors on report files, streamed from disk.
+                 extra_texts=(), output=None, track=None):
+    """Train word vectors on report files, streamed from disk (and save them into ``output``).
 
     Parameters
     ----------
@@ -357,6 +321,10 @@ def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None,
         Overrides of :data:`DEFAULT_W2V`.
     extra_texts : iterable of str
         Texts trained on besides the reports (``themes train --corpus`` adds its labelled units).
+    output : str or Path, optional
+        Directory to save the vectors into (:func:`save_vectors`); checked before any work.
+    track : callable, optional
+        Wraps the list of input paths, e.g. in a progress bar.
 
     Returns
     -------
@@ -365,14 +333,22 @@ def embed_corpus(inputs, exclude_reports=(), seed=0, params=None, on_error=None,
     """
     from gensim.models.word2vec import LineSentence
 
+    from .reading import input_paths
+    from .tokenize import tokenize_corpus
+
+    if output is not None:
+        check_vectors_dir(output)  # before hours of work, not after
+    paths = input_paths(inputs, on_error, track=track)
     settings = {**DEFAULT_W2V, **(params or {})}
     with tempfile.TemporaryDirectory(prefix="themes-embed-") as tmp:
         token_file = Path(tmp) / "tokens.txt"
-        stats = tokenize_corpus(inputs, token_file, exclude_reports, on_error=on_error, extra_texts=extra_texts)
+        stats = tokenize_corpus(paths, token_file, exclude_reports, on_error=on_error, extra_texts=extra_texts)
         if not stats["units"]:
-            raise ValueError("the corpus has no text to train word vectors on")
+            raise InputError(", ".join(map(str, inputs)) or "corpus", "no text to train word vectors on")
         wv = train_word2vec(LineSentence(str(token_file), max_sentence_length=100000), seed=seed,
                             progress=epoch_progress, **settings)
     meta = {"kind": "word2vec", "corpus_stats": stats,
             "excluded_report_ids": sorted(set(exclude_reports)), "params": settings, "seed": seed}
+    if output is not None:
+        save_vectors(wv, output, {**meta, "corpus": [str(i) for i in inputs]})
     return wv, meta

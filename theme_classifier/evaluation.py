@@ -1,10 +1,58 @@
-"""Scores of a model on labelled units, and cross-validation grouped by report."""
+"""Scores of a model on labelled units: metrics, splitters that hold out whole reports, the
+choice of the secondary-theme threshold, and the bootstrap over reports."""
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from . import LABELS
-from .model import ThemeClassifier, group_splitter, set_f1
+from .model import themes_from_scores
+from .prediction import analyse
+
+#: Secondary-theme thresholds tried by :func:`choose_threshold`.
+THRESHOLD_GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
+
+
+def set_f1(gold_sets, predicted_sets):
+    """Mean per-unit F1 between gold and predicted theme sets (two empty sets agree fully)."""
+    total = 0.0
+    for gold, pred in zip(gold_sets, predicted_sets):
+        gold, pred = set(gold), set(pred)
+        if not gold and not pred:
+            total += 1.0
+        elif gold and pred:
+            total += 2 * len(gold & pred) / (len(gold) + len(pred))
+    return total / max(len(gold_sets), 1)
+
+
+def group_splitter(groups, n_splits=5):
+    """Leave-one-report-out for up to 10 reports, else grouped k-fold."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+    n_groups = len(set(groups))
+    if n_groups <= 10:
+        return LeaveOneGroupOut()
+    return GroupKFold(n_splits=min(n_splits, n_groups))
+
+
+def decisions(proba, labels, threshold):
+    """``(primary, themes)`` of each row of ``proba`` (columns in ``labels`` order)."""
+    return [themes_from_scores(dict(zip(labels, row)), threshold) for row in proba]
+
+
+def choose_threshold(proba, labels, gold_themes, grid=THRESHOLD_GRID):
+    """The secondary-theme threshold with the best set-F1 on out-of-fold probabilities.
+
+    Parameters
+    ----------
+    proba : ndarray
+        Out-of-fold probabilities, columns in ``labels`` order.
+    labels : sequence of str
+    gold_themes : list of list of str
+        Gold theme set of each row.
+    grid : sequence of float
+        Thresholds tried; of equally good ones, the lowest.
+    """
+    return float(max(grid, key=lambda t: (set_f1(gold_themes, [themes for _, themes in
+                                                                 decisions(proba, labels, t)]), -t)))
 
 
 def score(gold, predicted, gold_themes=None, predicted_themes=None, labels=LABELS):
@@ -78,91 +126,19 @@ def report_bootstrap(reports, statistic, n=1000, seed=0):
     return float(low), float(high)
 
 
+def evaluate_labels(model, labels):
+    """Score a fitted model on label files or directories; returns ``(metrics, predictions)``."""
+    from .label_set import LabelSet
+    from .labels import label_files, load_labels
+    return evaluate_model(model, load_labels(label_files(labels), LabelSet.from_labels(model.labels_)))
+
+
 def evaluate_model(model, records):
     """Score a fitted model on labelled records; returns ``(metrics, predictions)``."""
-    predictions = model.analyse([r["text"] for r in records], top_terms=0)
+    predictions = analyse(model, [r["text"] for r in records], top_terms=0)
     metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
                     [r["themes"] for r in records], [p["themes"] for p in predictions], model.labels_)
     return metrics, predictions
-
-
-def agreeing_units(texts, labels, extra, params=None, vectors=None):
-    """The ``extra`` units (e.g. silver labels) whose label a model trained on ``texts``/``labels``
-    alone also predicts.
-
-    Heading rules are wrong on about one silver unit in six; a gold-only model is more accurate
-    on the same units, so keeping only the units it agrees with drops most rule errors.
-    """
-    if not extra:
-        return []
-    model = ThemeClassifier(**{**(params or {}), "threshold": 0.3}).fit(texts, labels, vectors=vectors)
-    predicted = model.predict([r["text"] for r in extra])
-    return [r for r, label in zip(extra, predicted) if label == r["primary"]]
-
-
-def cross_validate(records, params=None, vectors=None, sentences=None, progress=None, extra=None,
-                   extra_weight=1.0, filter_extra=False):
-    """Cross-validate training itself, holding out whole reports.
-
-    Leave-one-report-out for up to 10 reports, else grouped 5-fold. Every fold
-    trains a fresh model (word vectors included, unless pre-trained ``vectors``
-    are given), so held-out reports are never seen. ``extra`` labelled units
-    (e.g. silver labels from other reports) join every fold's training data
-    with weight ``extra_weight`` and are never scored; with ``filter_extra`` only those a
-    gold-only model of the same fold agrees with (:func:`agreeing_units`), so the filter never
-    sees a held-out report either.
-
-    Returns
-    -------
-    (dict, list of dict)
-        Metrics over all held-out units, and each unit's out-of-fold prediction
-        in the order of ``records``.
-    """
-    return cross_validate_weights(records, [extra_weight], params, vectors, sentences, progress, extra,
-                                  filter_extra)[0]
-
-
-def cross_validate_weights(records, extra_weights, params=None, vectors=None, sentences=None, progress=None,
-                           extra=None, filter_extra=False):
-    """:func:`cross_validate` for several weights of the ``extra`` units at once.
-
-    Each fold's split and its filtered ``extra`` units are computed once and shared by
-    every weight; weight 0 trains on ``records`` alone. Returns one ``(metrics,
-    predictions)`` pair per weight, in the order of ``extra_weights``.
-    """
-    params = dict(params or {})
-    groups = [r["report"] for r in records]
-    if len(set(groups)) < 2:
-        raise ValueError("cross-validation needs labelled units from at least two reports")
-    texts = [r["text"] for r in records]
-    predictions = [[None] * len(records) for _ in extra_weights]
-    folds = list(group_splitter(groups).split(texts, groups=groups))
-    extra = extra or []
-    for number, (train, test) in enumerate(folds, start=1):
-        fold_texts, fold_labels = [texts[i] for i in train], [records[i]["primary"] for i in train]
-        fold_extra = (agreeing_units(fold_texts, fold_labels, extra, params, vectors)
-                      if filter_extra and any(extra_weights) else extra)
-        for weight, weight_predictions in zip(extra_weights, predictions):
-            units = fold_extra if weight else []
-            model = ThemeClassifier(**params).fit(
-                fold_texts + [r["text"] for r in units],
-                fold_labels + [r["primary"] for r in units],
-                themes=[records[i]["themes"] for i in train] + [None] * len(units),
-                groups=[groups[i] for i in train] + [r["report"] for r in units],
-                vectors=vectors, sentences=sentences,
-                sample_weight=[1.0] * len(train) + [weight] * len(units))
-            for i, prediction in zip(test, model.analyse([texts[i] for i in test], top_terms=0)):
-                weight_predictions[i] = prediction
-        if progress:
-            progress(number, len(folds))
-    results = []
-    for weight_predictions in predictions:
-        metrics = score([r["primary"] for r in records], [p["primary"] for p in weight_predictions],
-                        [r["themes"] for r in records], [p["themes"] for p in weight_predictions],
-                        params.get("labels") or LABELS)
-        metrics["folds"] = len(folds)
-        results.append((metrics, weight_predictions))
-    return results
 
 
 def format_metrics(metrics, title=None):

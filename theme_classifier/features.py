@@ -1,16 +1,18 @@
-"""Features of tokenised units: TF-IDF over word (and optionally character) n-grams plus
-word2vec document vectors.
+"""Features of units: TF-IDF over word (and optionally character) n-grams plus IDF-weighted
+mean word vectors, stacked by :class:`FeaturePipeline` into one sparse matrix.
 
 scikit-learn's ``TfidfVectorizer`` learns the vocabulary and IDF weights at training
 time; :class:`TfidfTransform` applies them with NumPy/SciPy alone, so that predicting
-never imports scikit-learn (about a second of start-up). The two give the same
-numbers; ``tests/test_model.py`` checks it.
+never imports scikit-learn (a slow import). The two give the same numbers;
+``tests/test_features.py`` checks it.
 """
 
 import re
 
 import numpy as np
 import scipy.sparse as sp
+
+from .tokenize import default_tokenizer
 
 
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -150,16 +152,96 @@ def word_weights(wv, weights):
     return np.array([weights.get(word, 1.0) for word in wv.index_to_key], dtype=np.float64)
 
 
-def combine(token_lists, texts, tfidf=None, char_tfidf=None, wv=None, w2v_weight=1.0, idf_weights=None):
-    """Stack word TF-IDF, character TF-IDF and scaled word2vec document vectors (sparse CSR).
+def check_fitted(estimator, attribute):
+    """Raise scikit-learn's ``NotFittedError`` if ``estimator`` has no ``attribute`` yet.
 
-    The word TF-IDF block comes first, so its columns match its feature names.
+    scikit-learn is imported only on that error, so predicting never pays for it.
     """
-    blocks = []
-    if tfidf is not None:
-        blocks.append(tfidf.transform(token_lists))
-    if char_tfidf is not None:
-        blocks.append(char_tfidf.transform(texts))
-    if wv is not None:
-        blocks.append(sp.csr_matrix(w2v_weight * document_vectors(token_lists, wv, idf_weights)))
-    return sp.hstack(blocks, format="csr")
+    if not hasattr(estimator, attribute):
+        from sklearn.exceptions import NotFittedError
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: call fit first")
+
+
+class FeaturePipeline:
+    """Unit texts to one sparse matrix: word TF-IDF, character TF-IDF and word vectors.
+
+    The blocks are stacked in that order, so the word TF-IDF columns come first and match
+    :attr:`tfidf_`'s vocabulary. The word-vector block is the IDF-weighted mean of the
+    pre-trained ``vectors`` of a unit's words, L2-normalised and scaled by ``w2v_weight``.
+
+    Parameters
+    ----------
+    tokenizer : Tokenizer, optional
+        Default: the shipped jieba tokenizer.
+    ngram_range : tuple of int
+        Word n-gram range of the word TF-IDF block.
+    min_df : int
+        Fewest units a word n-gram must occur in.
+    char_ngram_range : tuple of int or None
+        Character n-gram range of the character TF-IDF block; ``None`` for no block.
+    use_tfidf : bool
+        Whether to have the word TF-IDF block.
+    vectors : KeyedVectors or WordVectors, optional
+        Pre-trained word vectors (``themes embed``); ``None`` for no word-vector block.
+    w2v_weight : float
+        Scale of the word-vector block against the unit-norm TF-IDF blocks.
+
+    Attributes
+    ----------
+    tfidf_, char_tfidf_ : TfidfTransform or None
+    word_weights_ : ndarray or None
+        IDF weight of each word of ``vectors`` (1 for words without one).
+    """
+
+    def __init__(self, tokenizer=None, ngram_range=(1, 1), min_df=1, char_ngram_range=(1, 2), use_tfidf=True,
+                 vectors=None, w2v_weight=2.0):
+        self.tokenizer = tokenizer
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.char_ngram_range = char_ngram_range
+        self.use_tfidf = use_tfidf
+        self.vectors = vectors
+        self.w2v_weight = w2v_weight
+
+    def tokenize(self, texts):
+        """Token lists of ``texts``."""
+        tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+        return [tokenizer(text) for text in texts]
+
+    def fit(self, texts):
+        """Learn vocabularies and IDF weights from unit texts; returns self."""
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts):
+        """:meth:`fit`, then :meth:`transform` the same texts (tokenising them once)."""
+        tokens = self.tokenize(texts)
+        tfidf = make_tfidf(self.ngram_range, self.min_df).fit(tokens) if self.use_tfidf else None
+        char_tfidf = make_char_tfidf(self.char_ngram_range).fit(texts) if self.char_ngram_range else None
+        self.set_fitted(tfidf and TfidfTransform.from_sklearn(tfidf),
+                        char_tfidf and TfidfTransform.from_sklearn(char_tfidf, "char"))
+        return self._transform(tokens, texts)
+
+    def set_fitted(self, tfidf, char_tfidf):
+        """Set the fitted TF-IDF blocks (from :meth:`fit` or a saved model); returns self."""
+        self.tfidf_, self.char_tfidf_ = tfidf, char_tfidf
+        # Each word vector's IDF weight, computed once here rather than for every batch.
+        self.word_weights_ = (word_weights(self.vectors, unigram_idf(tfidf))
+                              if self.vectors is not None and tfidf is not None else None)
+        return self
+
+    def transform(self, texts):
+        """The feature matrix (CSR, one row per text)."""
+        check_fitted(self, "tfidf_")
+        return self._transform(self.tokenize(texts), texts)
+
+    def _transform(self, tokens, texts):
+        blocks = []
+        if self.tfidf_ is not None:
+            blocks.append(self.tfidf_.transform(tokens))
+        if self.char_tfidf_ is not None:
+            blocks.append(self.char_tfidf_.transform(texts))
+        if self.vectors is not None:
+            vectors = document_vectors(tokens, self.vectors, self.word_weights_)
+            blocks.append(sp.csr_matrix(self.w2v_weight * vectors))
+        return sp.hstack(blocks, format="csr")

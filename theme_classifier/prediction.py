@@ -1,4 +1,5 @@
-"""Label every paragraph of reports (or of pre-split units) with a fitted model, streaming.
+"""Label every paragraph of reports (or of pre-split units) with a fitted model, streaming,
+and explain each label by the terms that pushed the unit towards it.
 
 Units are labelled in batches of at most ``_BATCH`` as a report is split, so memory
 does not grow with the size of a report (plain-text reports are read a chunk at a
@@ -11,10 +12,13 @@ import signal
 from collections import deque
 from pathlib import Path
 
+import numpy as np
+
 from .errors import InputError
-from .reading import iter_input_paths, read_report, report_ids
+from .model import themes_from_scores
+from .reading import input_paths, iter_input_paths, report_ids
 from .records import iter_records
-from .units import DEFAULT_MAX_CHARS, iter_units
+from .units import report_units
 
 UNIT_FILE_SUFFIXES = (".jsonl", ".csv")
 _BATCH = 512
@@ -62,35 +66,16 @@ def _units_from_file(path, on_error):
                "unit": record.get("unit"), "heading": record.get("heading", ""), "text": text}
 
 
-def _units_of(doc, max_chars):
-    """Yield the unit dicts of a report as it is split."""
-    meta = {"region": doc.region, "year": doc.year}
-    for unit in iter_units(doc, max_chars or DEFAULT_MAX_CHARS):
-        yield {**unit.to_dict(), **meta}
-
-
 def iter_unit_batches(inputs, on_error, max_chars=None):
     """Yield lists of at most ``_BATCH`` unit dicts from report files/directories and units
     files, in input order, as each input is read."""
     claim = report_ids()
     for path in iter_input_paths(inputs, on_error=on_error):
-        empty = True
-        try:
-            if is_units_file(path):
-                yield from _batches(_units_from_file(path, on_error))
-                continue
-            claim(path)
-            doc = read_report(path)
-            # A streamed report was checked whole by read_report; an error here means the
-            # file changed (or became unreadable) since, after some of its units went out.
-            for batch in _batches(_units_of(doc, max_chars)):
-                empty = False
-                yield batch
-        except InputError as err:
-            on_error(err)
-            continue
-        if empty:
-            on_error(InputError(doc.source, "no text units (only headings?)"))
+        if is_units_file(path):
+            yield from _batches(_units_from_file(path, on_error))
+        else:
+            yield from _batches({**unit.to_dict(), "region": doc.region, "year": doc.year}
+                                for doc, unit in report_units([path], on_error, max_chars, claim=claim))
 
 
 def _tasks(inputs, on_error):
@@ -107,8 +92,66 @@ def _tasks(inputs, on_error):
         yield path
 
 
+def analyse(model, texts, top_terms=5):
+    """Everything a researcher needs per unit: primary, scores, themes and top terms.
+
+    Parameters
+    ----------
+    model : ThemeClassifier
+        A fitted model.
+    texts : list of str
+        Unit texts.
+    top_terms : int
+        How many terms that pushed each unit towards its primary label to list.
+
+    Returns
+    -------
+    list of dict
+        ``primary``, ``scores`` (label → probability, in ``model.labels_`` order, rounded to
+        4 decimals), ``themes`` and ``top_terms``.
+    """
+    if not len(texts):
+        return []
+    features = model.features_.transform(list(texts))
+    proba = model.proba_of_features(features)
+    classes = list(model.classes_)
+    explain = _explainer(model, features) if top_terms > 0 else None
+    results = []
+    for row, p in enumerate(proba):
+        scores = dict.fromkeys(model.labels_, 0.0)
+        scores.update({c: float(v) for c, v in zip(classes, p)})
+        primary, themes = themes_from_scores(scores, model.threshold_)
+        results.append({"primary": primary, "scores": {k: round(v, 4) for k, v in scores.items()},
+                        "themes": themes,
+                        "top_terms": explain(row, classes.index(primary), top_terms) if explain else []})
+    return results
+
+
+def _explainer(model, features):
+    """``explain(row, class_index, k)``: the word terms whose TF-IDF weight pushed unit ``row``
+    of ``features`` towards the class the most (none without a word TF-IDF block)."""
+    tfidf = model.features_.tfidf_
+    if tfidf is None:
+        return lambda row, class_index, k: []
+    n_words = len(tfidf.vocabulary)  # the word TF-IDF block is the first columns
+    coef = model.coef_[:, :n_words]
+    if coef.shape[0] == 1:  # binary problems store one row
+        coef = np.vstack([-coef, coef])
+    coef = coef - coef.mean(axis=0)  # towards this class rather than towards every class
+
+    def explain(row, class_index, k):
+        start, end = features.indptr[row], features.indptr[row + 1]
+        cols, values = features.indices[start:end], features.data[start:end]
+        keep = cols < n_words
+        cols, values = cols[keep], values[keep]
+        contribution = values * coef[class_index, cols]
+        order = np.argsort(-contribution, kind="stable")[:k]
+        return [tfidf.vocabulary[cols[i]] for i in order if contribution[i] > 0]
+    return explain
+
+
 def _label(model, batch, top_terms):
-    for unit, result in zip(batch, model.analyse([u["text"] for u in batch], top_terms=top_terms)):
+    for unit, result in zip(batch, analyse(model, [u["text"] for u in batch], top_terms=top_terms)):
         yield {"id": unit["id"], "report": unit["report"], "unit": unit.get("unit"),
                "heading": unit.get("heading", ""), "text": unit["text"], **result,
                **{k: unit[k] for k in ("region", "year", "line", "start", "end") if k in unit}}
@@ -216,3 +259,52 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
             yield from records
     finally:
         _WORKER.clear()
+
+
+def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jobs=1, on_error=None, track=None,
+                    title=None):
+    """Label every unit of the inputs, write the predictions, and (optionally) the theme report.
+
+    What ``themes predict`` does, as one call.
+
+    Parameters
+    ----------
+    inputs : list of str or Path
+        As for :func:`predict`.
+    model : ThemeClassifier
+        A fitted model (:func:`~theme_classifier.store.load_model`).
+    output : str or Path, optional
+        Predictions file (``.jsonl`` or ``.csv``, written atomically); ``None``: JSONL on
+        stdout, or ``predictions.jsonl`` in ``report_dir`` when there is one.
+    report_dir : str or Path, optional
+        Also write the theme report (tables, plots, ``report.html``) into this directory;
+        checked before any work.
+    top_terms, jobs, on_error
+        As for :func:`predict` (standard input forces ``jobs=1``).
+    track : callable, optional
+        Wraps the list of input paths, e.g. in a progress bar.
+
+    Returns
+    -------
+    dict
+        ``units`` (count), ``output``, ``summary`` (a
+        :class:`~theme_classifier.reporting.ShareSummary`) and ``report`` (what
+        :func:`~theme_classifier.reporting.write_report` returned, or None).
+    """
+    from .records import write_records
+    from .reporting import ShareSummary, check_report_dir, write_report
+
+    if report_dir:
+        check_report_dir(report_dir)  # before any work, not after
+        output = output or str(Path(report_dir) / "predictions.jsonl")
+    paths = input_paths(inputs, on_error, output, track)
+    if "-" in map(str, inputs):
+        jobs = 1  # worker processes cannot read standard input
+    summary = ShareSummary(model.labels_)
+    predictions = predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs)
+    count = write_records(map(summary.add, predictions), output, fields=prediction_fields(model.labels_))
+    report = None
+    if report_dir and count:
+        report = write_report(output, report_dir, title=title or "Policy themes of government work reports",
+                              on_error=on_error)
+    return {"units": count, "output": output, "summary": summary, "report": report}

@@ -569,6 +569,19 @@ def report_level(region):
 
 # ------------------------------------------------------------------ inputs
 
+def input_paths(inputs, on_error=None, output=None, track=None):
+    """The paths of ``inputs`` (:func:`iter_input_paths`, expanded once), for a command that
+    reads them and writes ``output``.
+
+    Refuses an ``output`` that is also an input before anything is read, and wraps the
+    list in ``track`` (e.g. a progress bar) when given.
+    """
+    from .atomic import refuse_input_as_output
+    paths = list(iter_input_paths(inputs, on_error=on_error))
+    refuse_input_as_output(output, paths)
+    return track(paths) if track else paths
+
+
 def iter_input_paths(inputs, suffixes=REPORT_SUFFIXES, on_error=None):
     """Expand files and directories (walked recursively, in sorted order) into paths; ``-`` is kept.
 

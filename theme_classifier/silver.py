@@ -15,7 +15,9 @@ from pathlib import Path
 
 from . import THEMES
 from .errors import InputError
-from .units import units_of_reports
+from .reading import input_paths
+from .records import write_records
+from .units import report_units
 
 _ENUMERATOR_RE = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部分篇]|[（(]?[一二三四五六七八九十百\d]+[)）、.．]?)\s*")
 
@@ -94,7 +96,7 @@ class HeadingRules:
 SILVER_FIELDS = ("id", "report", "heading", "text", "primary", "themes", "rule", "rule_heading", "label_source")
 
 
-def bootstrap(inputs, rules=None, exclude_reports=(), on_error=None):
+def silver_units(inputs, rules=None, exclude_reports=(), on_error=None):
     """Silver-label every unit of the reports whose heading names exactly one theme.
 
     Parameters
@@ -117,16 +119,38 @@ def bootstrap(inputs, rules=None, exclude_reports=(), on_error=None):
     counts = Counter()
 
     def generate():
-        for _, units in units_of_reports(inputs, exclude_reports, counts, on_error):
-            for unit in units:
-                counts["units"] += 1
-                theme, provenance = rules.label(unit.heading)
-                if theme is None:
-                    counts["ambiguous" if provenance["rule"].startswith("ambiguous") else "no_theme"] += 1
-                    continue
-                counts["labelled"] += 1
-                counts[theme] += 1
-                yield {"id": unit.id, "report": unit.report, "heading": unit.heading, "text": unit.text,
-                       "primary": theme, "themes": [theme], **provenance, "label_source": "silver"}
+        for _, unit in report_units(inputs, on_error, exclude_reports=exclude_reports, counts=counts):
+            counts["units"] += 1
+            theme, provenance = rules.label(unit.heading)
+            if theme is None:
+                counts["ambiguous" if provenance["rule"].startswith("ambiguous") else "no_theme"] += 1
+                continue
+            counts["labelled"] += 1
+            counts[theme] += 1
+            yield {"id": unit.id, "report": unit.report, "heading": unit.heading, "text": unit.text,
+                   "primary": theme, "themes": [theme], **provenance, "label_source": "silver"}
 
     return generate(), counts
+
+
+def bootstrap(inputs, output=None, rules=None, exclude_reports=(), on_error=None, track=None):
+    """Silver-label the units of reports and write them (``themes bootstrap``).
+
+    Parameters
+    ----------
+    inputs, rules, exclude_reports, on_error
+        As for :func:`silver_units`.
+    output : str or Path, optional
+        ``.jsonl`` or ``.csv`` file, written atomically; ``None``: JSONL on stdout.
+    track : callable, optional
+        Wraps the list of input paths, e.g. in a progress bar.
+
+    Returns
+    -------
+    Counter
+        ``written`` and the counts of :func:`silver_units`.
+    """
+    paths = input_paths(inputs, on_error, output, track)
+    units, counts = silver_units(paths, rules, exclude_reports, on_error)
+    counts["written"] = write_records(units, output, fields=SILVER_FIELDS)
+    return counts

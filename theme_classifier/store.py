@@ -35,7 +35,6 @@ naming the bad file (``meta.json`` for a bad field), never a traceback or a hang
 import hashlib
 import io
 import json
-import math
 import os
 import platform
 import re
@@ -50,9 +49,9 @@ from . import LABELS, OTHER, __version__
 from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, read_json, read_regular_file,
                          write_vectors)
 from .errors import ModelError
-from .features import TfidfTransform
+from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
-from .model import ThemeClassifier
+from .model import PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem
 from .tokenize import Tokenizer, default_tokenizer
 
 FORMAT = "theme_classifier.model"
@@ -71,8 +70,6 @@ _MODEL_FILES = (ARRAYS_FILE, VOCAB_FILE, CHAR_VOCAB_FILE, VECTORS_FILE, USERDICT
 #: The arrays of arrays.npz.
 _ARRAYS = ("coef", "intercept", "idf", "char_idf")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-#: Longest n-gram a saved model may ask for (longer ones only cost time: no vocabulary has them).
-_MAX_NGRAM = 20
 
 
 def library_versions():
@@ -111,19 +108,18 @@ def save_model(model, path, extra_meta=None):
         tokenizer = model.tokenizer if model.tokenizer is not None else default_tokenizer()
         (tmp / USERDICT_FILE).write_text(tokenizer.userdict, encoding="utf-8")
         (tmp / STOPWORDS_FILE).write_text("\n".join(sorted(tokenizer.stopwords)) + "\n", encoding="utf-8")
+        features = model.features_
         arrays = {"coef": model.coef_, "intercept": model.intercept_}
-        if model.tfidf_ is not None:
-            arrays["idf"] = model.tfidf_.idf_
-            (tmp / VOCAB_FILE).write_text(json.dumps(model.tfidf_.vocabulary, ensure_ascii=False), encoding="utf-8")
-        if model.char_tfidf_ is not None:
-            arrays["char_idf"] = model.char_tfidf_.idf_
-            (tmp / CHAR_VOCAB_FILE).write_text(json.dumps(model.char_tfidf_.vocabulary, ensure_ascii=False),
-                                               encoding="utf-8")
+        for tfidf, key, file in ((features.tfidf_, "idf", VOCAB_FILE), (features.char_tfidf_, "char_idf", CHAR_VOCAB_FILE)):
+            if tfidf is not None:
+                arrays[key] = tfidf.idf_
+                (tmp / file).write_text(json.dumps(tfidf.vocabulary, ensure_ascii=False), encoding="utf-8")
         np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
-        if model.wv_ is not None:
-            write_vectors(model.wv_, tmp / VECTORS_FILE)
+        if features.vectors is not None:
+            write_vectors(features.vectors, tmp / VECTORS_FILE)
         files = {f.name: file_sha256(f) for f in sorted(tmp.iterdir())}
-        params = {k: v for k, v in model.get_params().items() if k != "tokenizer"}
+        params = {k: v for k, v in model.get_params().items() if k not in ("tokenizer", "vectors")}
+        params["use_w2v"] = features.vectors is not None
         params["ngram_range"] = list(params["ngram_range"])
         if params["labels"] is not None:
             params["labels"] = list(params["labels"])
@@ -156,27 +152,12 @@ def _one_line(exc):
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value):
-    """A finite int or float (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
 def _is_fraction(value):
     return _is_number(value) and 0 <= value <= 1
 
 
-def _is_ngram_range(value):
-    return (isinstance(value, list) and len(value) == 2 and all(_is_int(n) for n in value)
-            and 1 <= value[0] <= value[1] <= _MAX_NGRAM)
+def _is_label_list(value):
+    return value is not None and PARAM_CHECKS["labels"][0](value)
 
 
 def _is_w2v_params(value):
@@ -184,31 +165,23 @@ def _is_w2v_params(value):
                                                              for key, setting in value.items()))
 
 
-#: What each parameter of a saved model must be: (check, description for the error message).
-_PARAM_CHECKS = {
-    "ngram_range": (_is_ngram_range, f"two integers [low, high] with 1 <= low <= high <= {_MAX_NGRAM}"),
-    "min_df": (lambda v: _is_number(v) and v >= 0, "a non-negative number"),
-    "char_ngram_range": (lambda v: v is None or v == [] or _is_ngram_range(v),
-                         f"null or two integers [low, high] with 1 <= low <= high <= {_MAX_NGRAM}"),
-    "use_tfidf": (lambda v: isinstance(v, bool), "true or false"),
-    "use_w2v": (lambda v: isinstance(v, bool), "true or false"),
-    "w2v_weight": (_is_number, "a finite number"),
-    "w2v_params": (_is_w2v_params, f"null or an object of word2vec settings ({', '.join(DEFAULT_W2V)})"),
-    "C": (lambda v: _is_number(v) and v > 0, "a positive number"),
-    "class_weight": (lambda v: v is None or v in ("balanced", "sqrt"), '"balanced", "sqrt" or null'),
-    "threshold": (lambda v: v is None or _is_fraction(v), "null or a number from 0 to 1"),
-    "seed": (lambda v: v is None or _is_int(v), "an integer or null"),
-    "labels": (lambda v: v is None or _is_label_list(v), "null or a list of at least two unique label names"),
-}
+#: Parameters that models of format 1 saved and today's estimator no longer has (word2vec
+#: settings: models are now given trained vectors); checked, then dropped.
+_LEGACY_PARAMS = {"w2v_params": (_is_w2v_params, f"null or an object of word2vec settings ({', '.join(DEFAULT_W2V)})")}
 
 
-def _is_label_list(value):
-    return (isinstance(value, list) and len(value) >= 2 and all(isinstance(v, str) and v for v in value)
-            and len(set(value)) == len(value))
+def _param_message(name, value):
+    if name in _LEGACY_PARAMS:
+        check, must = _LEGACY_PARAMS[name]
+        return None if check(value) else f"must be {must}"
+    if name == "seed" and value is None:
+        return None
+    return param_problem(name, value)
 
 
 def _default_params():
-    return {k: v for k, v in ThemeClassifier().get_params().items() if k != "tokenizer"}
+    params = {k: v for k, v in ThemeClassifier().get_params().items() if k not in ("tokenizer", "vectors")}
+    return {**params, **dict.fromkeys(_LEGACY_PARAMS)}
 
 
 def _effective_params(params):
@@ -223,9 +196,9 @@ def _check_params(meta_file, params):
     if unknown:
         raise ModelError(meta_file, f"params: unknown parameter(s) {', '.join(map(_short, unknown))}")
     for name, value in params.items():
-        check = _PARAM_CHECKS.get(name)
-        if check and not check[0](value):
-            raise ModelError(meta_file, f"params: {name} must be {check[1]}, not {_short(value)}")
+        problem = _param_message(name, value)
+        if problem:
+            raise ModelError(meta_file, f"params: {name} {problem}, not {_short(value)}")
     effective = _effective_params(params)
     if not (effective["use_tfidf"] or effective["char_ngram_range"] or effective["use_w2v"]):
         raise ModelError(meta_file, "params: the model uses no features (use_tfidf, char_ngram_range and "
@@ -536,22 +509,24 @@ def _load_model(path):
         blocks.append((None, wv.vector_size, "word-vector dimensions", path / VECTORS_FILE))
     check = _shape_check(path, len(meta["labels"]), blocks, _recorded_vector_size(meta))
     arrays = _read_arrays(path / ARRAYS_FILE, contents[ARRAYS_FILE], check)
-    params = dict(meta["params"])
+    params = {k: v for k, v in meta["params"].items() if k not in _LEGACY_PARAMS}
     if "ngram_range" in params:
         params["ngram_range"] = tuple(params["ngram_range"])
     if params.get("char_ngram_range"):
         params["char_ngram_range"] = tuple(params["char_ngram_range"])
     if params.get("labels"):
         params["labels"] = tuple(params["labels"])
-    model = ThemeClassifier(**params, tokenizer=tokenizer)
+    model = ThemeClassifier(**params, tokenizer=tokenizer, vectors=wv)
     model.labels_ = params.get("labels") or LABELS
-    model.tfidf_ = model.char_tfidf_ = None
+    tfidf = char_tfidf = None
     if "idf" in vocabularies:
-        model.tfidf_ = TfidfTransform(vocabularies["idf"], arrays["idf"], tuple(effective["ngram_range"]))
+        tfidf = TfidfTransform(vocabularies["idf"], arrays["idf"], tuple(effective["ngram_range"]))
     if "char_idf" in vocabularies:
-        model.char_tfidf_ = TfidfTransform(vocabularies["char_idf"], arrays["char_idf"],
-                                           tuple(effective["char_ngram_range"]), "char")
-    model.wv_ = wv
+        char_tfidf = TfidfTransform(vocabularies["char_idf"], arrays["char_idf"],
+                                    tuple(effective["char_ngram_range"]), "char")
+    model.features_ = FeaturePipeline(tokenizer, effective["ngram_range"], effective["min_df"],
+                                      effective["char_ngram_range"], effective["use_tfidf"], wv,
+                                      effective["w2v_weight"]).set_fitted(tfidf, char_tfidf)
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 from .labels import label_files
 from .reading import iter_input_paths, report_level
-from .records import iter_records
+from .records import iter_records, write_records
 
 #: Columns with the model's two most probable labels; left out of blind batches.
 MODEL_FIELDS = ("model_1", "p_1", "model_2", "p_2")
@@ -188,3 +188,11 @@ def suggest_units(inputs, n, model=None, random_sample=False, labelled=(), exclu
     else:
         rows, source = _most_uncertain(candidates, n), "suggest"
     return [{**row, "source": source, "primary": "", "themes": []} for row in rows]
+
+
+def write_suggestions(inputs, n, output, blind=False, **options):
+    """:func:`suggest_units`, written to ``output`` as a batch to label (``themes suggest``);
+    ``blind`` leaves out the model's guesses. Returns the rows written."""
+    rows = suggest_units(inputs, n, **options)
+    write_records(rows, output, fields=suggest_fields(blind))
+    return rows

@@ -1,4 +1,5 @@
-"""Word segmentation with jieba, a policy-term user dictionary, stopwords and number folding."""
+"""Word segmentation with jieba, a policy-term user dictionary, stopwords and number folding;
+and the tokenising of a whole corpus into a token file for word2vec."""
 
 import hashlib
 import logging
@@ -10,7 +11,8 @@ import jieba
 #: Token every number (2023, 8.8%, 1.2万) is folded into, so figures do not become vocabulary.
 NUMBER = "<num>"
 
-_NUMBER_RE = re.compile(r"^[\d０-９.,，．%％‰]+$|^\d+(?:\.\d+)?[万亿千百]?$")
+# A number has a digit: punctuation alone ("，", "%") is not one.
+_NUMBER_RE = re.compile(r"^(?=.*[\d０-９])[\d０-９.,，．%％‰]+$|^\d+(?:\.\d+)?[万亿千百]?$")
 _WORD_RE = re.compile(r"[\u3400-\u9fffA-Za-z]")
 _SEEN_MAX = 200_000  # bounds the word memo (about 20 MB); the corpus has fewer distinct words
 
@@ -51,19 +53,25 @@ class Tokenizer:
         self.stopwords = frozenset(stopwords)
         self.hmm = hmm
         self._seen = {}  # jieba word -> our token (None: dropped); reports reuse few words
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        for line in userdict.splitlines():
-            parts = line.split()
-            if parts:
-                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-                self._jieba.add_word(parts[0], freq)
+        self._jieba = None  # loaded on first use, as jieba does: building one costs a second
+
+    def _segmenter(self):
+        if self._jieba is None:
+            segmenter = jieba.Tokenizer()
+            segmenter.initialize()
+            for line in self.userdict.splitlines():
+                parts = line.split()
+                if parts:
+                    freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                    segmenter.add_word(parts[0], freq)
+            self._jieba = segmenter
+        return self._jieba
 
     def __call__(self, text):
         """Tokens of ``text`` (a list of str)."""
         seen = self._seen
         tokens = []
-        for word in self._jieba.cut(text, HMM=self.hmm):
+        for word in self._segmenter().cut(text, HMM=self.hmm):
             token = seen.get(word, "")
             if token == "":
                 token = self._normalise(word)
@@ -103,3 +111,37 @@ def default_tokenizer():
     if _DEFAULT is None:
         _DEFAULT = Tokenizer()
     return _DEFAULT
+
+
+def tokenize_corpus(inputs, out_file, exclude_reports=(), tokenizer=None, on_error=None, extra_texts=()):
+    """Split and tokenise reports into a token file (one unit per line, tokens space-separated).
+
+    word2vec reads the corpus once per epoch; tokenising once into a file and
+    streaming it keeps memory flat whatever the corpus size. ``extra_texts``
+    (e.g. the labelled units) are tokenised into the same file first.
+
+    Returns
+    -------
+    dict
+        Counts: reports, units, tokens, characters, and excluded reports.
+    """
+    from collections import Counter
+
+    from .units import report_units
+
+    tokenizer = tokenizer or default_tokenizer()
+    stats = Counter(reports=0, units=0, tokens=0, characters=0, excluded_reports=0, extra_texts=0)
+    with open(out_file, "w", encoding="utf-8") as fh:
+        def write(text):
+            tokens = tokenizer(text)
+            if tokens:
+                fh.write(" ".join(tokens) + "\n")
+                stats["units"] += 1
+                stats["tokens"] += len(tokens)
+                stats["characters"] += len(text)
+            return bool(tokens)
+
+        stats["extra_texts"] = sum(write(text) for text in extra_texts)
+        for _, unit in report_units(inputs, on_error, exclude_reports=exclude_reports, counts=stats):
+            write(unit.text)
+    return dict(stats)

@@ -256,18 +256,83 @@ def iter_units(document, max_chars=DEFAULT_MAX_CHARS):
             start += len(chunk)
 
 
-def units_of_reports(inputs, exclude_reports=(), counts=None, on_error=None):
-    """Yield ``(document, units)`` for every readable report of ``inputs`` not excluded.
+def report_units(inputs, on_error=None, max_chars=DEFAULT_MAX_CHARS, exclude_reports=(), counts=None,
+                 claim=None):
+    """Yield ``(document, unit)`` for every unit of every readable report among ``inputs``,
+    in input order, splitting each report as it is read (the one read-then-split loop).
 
-    ``counts`` (a Counter), if given, receives ``reports`` and ``excluded_reports``.
+    Parameters
+    ----------
+    inputs : iterable of str or Path
+        Report files, directories or ``-``.
+    on_error : callable, optional
+        Receives each :class:`~theme_classifier.errors.InputError` (an unreadable report,
+        one with no text units, one that changed while streamed); without it the first is raised.
+    max_chars : int
+        Paragraphs longer than this are cut at sentence ends.
+    exclude_reports : iterable of str
+        Report ids to skip.
+    counts : Counter, optional
+        Receives ``reports`` and ``excluded_reports``.
+    claim : callable, optional
+        A :func:`~theme_classifier.reading.report_ids` checker shared with other calls, so
+        that report-id clashes are found across them.
     """
-    from .reading import read_reports
+    from .errors import InputError
+    from .reading import iter_input_paths, read_report, report_ids
+
+    def fail(err):
+        if on_error is None:
+            raise err
+        on_error(err)
+
+    claim = claim or report_ids()
     exclude = set(exclude_reports)
-    for doc in read_reports(inputs, on_error=on_error):
-        if doc.id in exclude:
+    for path in iter_input_paths(inputs, on_error=on_error):
+        doc = None
+        try:
+            claim(path)
+            doc = read_report(path)
+            if doc.id in exclude:
+                if counts is not None:
+                    counts["excluded_reports"] += 1
+                continue
             if counts is not None:
-                counts["excluded_reports"] += 1
+                counts["reports"] += 1
+            empty = True
+            # A streamed report was checked whole by read_report; an error here means the
+            # file changed (or became unreadable) since, after some of its units went out.
+            for unit in iter_units(doc, max_chars or DEFAULT_MAX_CHARS):
+                empty = False
+                yield doc, unit
+        except InputError as err:
+            fail(err)
             continue
-        if counts is not None:
-            counts["reports"] += 1
-        yield doc, split_units(doc)
+        if empty:
+            fail(InputError(doc.source, "no text units (only headings?)"))
+
+
+def split_reports(inputs, output=None, max_chars=DEFAULT_MAX_CHARS, on_error=None, track=None):
+    """Split reports into units and write them (``themes split``).
+
+    Parameters
+    ----------
+    inputs : list of str or Path
+        Report files, directories or ``-``.
+    output : str or Path, optional
+        ``.jsonl`` or ``.csv`` file, written atomically; ``None``: JSONL on stdout.
+    max_chars, on_error
+        As for :func:`report_units`.
+    track : callable, optional
+        Wraps the list of input paths, e.g. in a progress bar.
+
+    Returns
+    -------
+    int
+        Units written.
+    """
+    from .reading import input_paths
+    from .records import write_records
+    paths = input_paths(inputs, on_error, output, track)
+    units = (unit.to_dict() for _, unit in report_units(paths, on_error, max_chars))
+    return write_records(units, output, fields=UNIT_FIELDS)

@@ -1,0 +1,56 @@
+import json
+
+import pytest
+
+from conftest import SEEDS
+from theme_classifier import LABELS
+from theme_classifier.model import ThemeClassifier
+from theme_classifier.prediction import analyse, predict, predict_reports
+
+ECOLOGY = "深入打好污染防治攻坚战，PM2.5浓度下降，长江水质保持II类，推进河长制。"
+
+
+@pytest.fixture(scope="module")
+def small_model(seed_records, seed_vectors):
+    return ThemeClassifier(vectors=seed_vectors).fit([r["text"] for r in seed_records],
+                                                     [r["primary"] for r in seed_records])
+
+
+def test_analyse_gives_scores_themes_and_top_terms(small_model):
+    [result] = analyse(small_model, [ECOLOGY], top_terms=3)
+    assert result["primary"] == "ecology" and result["primary"] in result["themes"]
+    assert list(result["scores"]) == list(LABELS)
+    assert 1 <= len(result["top_terms"]) <= 3
+    assert all(term in ECOLOGY for term in result["top_terms"])
+
+
+def test_top_terms_push_towards_the_primary_label(small_model):
+    [result] = analyse(small_model, [ECOLOGY], top_terms=20)
+    vocabulary = small_model.features_.tfidf_.vocabulary_
+    row = list(small_model.classes_).index("ecology")
+    centred = small_model.coef_[row] - small_model.coef_.mean(axis=0)
+    assert all(centred[vocabulary[term]] > 0 for term in result["top_terms"])
+    assert analyse(small_model, [ECOLOGY], top_terms=0)[0]["top_terms"] == []
+
+
+def test_unknown_words_and_empty_text_do_not_crash(small_model):
+    results = analyse(small_model, ["𠀀𠀁𠀂", "", "ABCXYZ qwerty"])
+    assert [sorted(r["scores"]) for r in results] == [sorted(LABELS)] * 3
+    assert analyse(small_model, []) == []
+
+
+def test_predict_streams_every_unit_of_reports_with_provenance(small_model):
+    records = list(predict([SEEDS], small_model, top_terms=0))
+    assert len({r["report"] for r in records}) == 5
+    first = records[0]
+    assert {"id", "report", "unit", "heading", "text", "primary", "scores", "themes", "region", "year",
+            "line", "start", "end"} <= set(first)
+
+
+def test_predict_reports_writes_predictions_summary_and_report(tmp_path, small_model):
+    result = predict_reports([SEEDS], small_model, report_dir=tmp_path / "report", top_terms=2)
+    out = tmp_path / "report" / "predictions.jsonl"
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert result["units"] == len(lines) and result["output"] == str(out)
+    assert len(result["summary"].reports) == 5 and result["report"]["reports"] == 5
+    assert (tmp_path / "report" / "shares.csv").is_file() and json.loads(lines[0])["top_terms"]
