@@ -399,7 +399,7 @@ MODEL_ROWS = [
     row("params-use-w2v-string", set_param("use_w2v", "yes"), "meta.json", "use_w2v"),
     row("params-w2v-weight-string", set_param("w2v_weight", "2"), "meta.json", "w2v_weight"),
     row("params-w2v-weight-huge-int", set_param("w2v_weight", 10 ** 400), "meta.json", "w2v_weight"),
-    row("params-c-negative", set_param("C", -1), "meta.json", "C must be"),
+    row("params-c-negative", set_param("C", -1), "meta.json", "C = -1: must be a number > 0"),
     row("params-class-weight-dict", set_param("class_weight", {"industry": 2}), "meta.json", "class_weight"),
     row("params-w2v-params-unknown", set_param("w2v_params", {"workers": 8}), "meta.json", "w2v_params"),
     row("params-no-features", then(set_param("use_tfidf", False), set_param("char_ngram_range", None),

@@ -26,6 +26,7 @@ DEFAULT_MODEL = _shipped_model()
 
 
 def default_model_path():
+    """The model ``themes`` uses without ``-m``: ``$THEMES_MODEL``, else the shipped one."""
     return Path(os.environ.get("THEMES_MODEL") or DEFAULT_MODEL)
 
 

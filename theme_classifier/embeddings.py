@@ -141,8 +141,8 @@ class WordVectors:
 def read_vectors(file, source=None):
     """Read a word2vec binary file into :class:`WordVectors`; errors name the file.
 
-    A plain parser (no gensim): it reads numbers and words only, and takes
-    tens of milliseconds where gensim's loader takes about a second. Anything
+    A plain parser (no gensim, whose loader is much slower to import and run): it
+    reads numbers and words only. Anything
     but a regular file (a symbolic link, FIFO, device or directory) is refused
     without being opened.
     """
@@ -296,6 +296,7 @@ def parse_json(data, source):
 
 
 def file_sha256(file):
+    """SHA-256 (hex) of a file, read in blocks; a missing file is a :class:`ModelError`."""
     digest = hashlib.sha256()
     try:
         with open(file, "rb") as fh:

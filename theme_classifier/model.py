@@ -112,14 +112,33 @@ def param_problem(name, value):
     return None if check(value) else f"must be {must}"
 
 
+def params_problem(params, allowed, problem=param_problem):
+    """The first thing wrong with a dict of parameters (an unknown name, or a value that
+    ``problem(name, value)`` refuses) as a one-line message, or None.
+
+    Both ``--config`` files and saved models' ``meta.json`` are checked with it.
+    """
+    def short(value):  # values come from files: keep the message one short line
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    unknown = sorted(map(str, set(params) - set(allowed)))
+    if unknown:
+        return (f"unknown parameter(s): {', '.join(map(short, unknown))} "
+                f"(allowed: {', '.join(sorted(allowed))})")
+    for name, value in params.items():
+        message = problem(name, value)
+        if message:
+            return f"{name} = {short(value)}: {message}"
+    return None
+
+
 class ThemeClassifier:
     """Classify paragraph units into policy themes and ``other``, with a probability for each.
 
-    A multinomial logistic regression over :class:`~theme_classifier.features.FeaturePipeline`
-    features. It follows scikit-learn's conventions (``get_params``/``set_params``, ``fit``
-    returns self, fitted attributes end in ``_``, ``classes_`` in ``predict_proba`` column
-    order) without inheriting from scikit-learn, which is needed to fit but not to predict.
-    The defaults are the shipped model's settings.
+    Multinomial logistic regression over :class:`~theme_classifier.features.FeaturePipeline`
+    features; the defaults are the shipped model's settings. A scikit-learn estimator that
+    does not inherit from scikit-learn, which is needed to fit but not to predict.
 
     Parameters
     ----------
@@ -137,7 +156,6 @@ class ThemeClassifier:
         Probability at which a secondary theme joins ``themes`` (training chooses it from
         out-of-fold probabilities).
     seed : int
-        Seed of the solver.
     tokenizer : Tokenizer, optional
         Default: the shipped jieba tokenizer.
     labels : tuple of str, optional
@@ -222,13 +240,13 @@ class ThemeClassifier:
 
     def predict_proba(self, X):
         """Probability of each label (columns in :attr:`classes_` order) for unit texts ``X``."""
-        check_fitted(self, "coef_")
+        check_fitted(self, "features_")
         return self.proba_of_features(self.features_.transform(list(X)))
 
     def predict(self, X):
         """Primary label of each unit text."""
-        check_fitted(self, "coef_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y):
         """Accuracy of the primary label (scikit-learn convention)."""

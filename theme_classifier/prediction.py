@@ -23,8 +23,8 @@ from .units import report_units
 UNIT_FILE_SUFFIXES = (".jsonl", ".csv")
 _BATCH = 512
 #: Inputs larger than this (bytes) are labelled in the main process, streaming, even with
-#: ``jobs > 1``: a worker hands back all of an input's predictions at once. The largest
-#: report of the corpus is 0.2 MB.
+#: ``jobs > 1``: a worker hands back all of an input's predictions at once; reports are far
+#: smaller.
 PARALLEL_MAX_BYTES = 4 << 20
 
 
@@ -35,6 +35,7 @@ def prediction_fields(labels):
 
 
 def is_units_file(path):
+    """Whether ``path`` is a file of pre-split units (``.jsonl``/``.csv``) rather than a report."""
     return str(path).lower().endswith(UNIT_FILE_SUFFIXES)
 
 

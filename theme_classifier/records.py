@@ -33,6 +33,7 @@ def _uncell(value):
 
 
 def is_csv(path):
+    """Whether records at ``path`` are CSV (by extension; anything else is JSONL)."""
     return str(path).lower().endswith(".csv")
 
 

@@ -51,7 +51,8 @@ from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, re
 from .errors import ModelError
 from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
-from .model import PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem
+from .model import (PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem,
+                    params_problem)
 from .tokenize import Tokenizer, default_tokenizer
 
 FORMAT = "theme_classifier.model"
@@ -192,13 +193,9 @@ def _effective_params(params):
 def _check_params(meta_file, params):
     if not isinstance(params, dict):
         raise ModelError(meta_file, f"params must be an object, not {_short(params)}")
-    unknown = sorted(set(params) - set(_default_params()))
-    if unknown:
-        raise ModelError(meta_file, f"params: unknown parameter(s) {', '.join(map(_short, unknown))}")
-    for name, value in params.items():
-        problem = _param_message(name, value)
-        if problem:
-            raise ModelError(meta_file, f"params: {name} {problem}, not {_short(value)}")
+    problem = params_problem(params, _default_params(), _param_message)
+    if problem:
+        raise ModelError(meta_file, f"params: {problem}")
     effective = _effective_params(params)
     if not (effective["use_tfidf"] or effective["char_ngram_range"] or effective["use_w2v"]):
         raise ModelError(meta_file, "params: the model uses no features (use_tfidf, char_ngram_range and "

@@ -14,7 +14,7 @@ NUMBER = "<num>"
 # A number has a digit: punctuation alone ("，", "%") is not one.
 _NUMBER_RE = re.compile(r"^(?=.*[\d０-９])[\d０-９.,，．%％‰]+$|^\d+(?:\.\d+)?[万亿千百]?$")
 _WORD_RE = re.compile(r"[\u3400-\u9fffA-Za-z]")
-_SEEN_MAX = 200_000  # bounds the word memo (about 20 MB); the corpus has fewer distinct words
+_SEEN_MAX = 200_000  # bounds the word memo's memory; the corpus has fewer distinct words
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs dictionary loading to stderr at DEBUG
 
@@ -53,7 +53,7 @@ class Tokenizer:
         self.stopwords = frozenset(stopwords)
         self.hmm = hmm
         self._seen = {}  # jieba word -> our token (None: dropped); reports reuse few words
-        self._jieba = None  # loaded on first use, as jieba does: building one costs a second
+        self._jieba = None  # loaded on first use, as jieba does: building one is slow
 
     def _segmenter(self):
         if self._jieba is None:
