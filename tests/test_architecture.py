@@ -2,7 +2,6 @@
 docstrings, and a test file per module."""
 
 import ast
-from pathlib import Path
 
 import pytest
 

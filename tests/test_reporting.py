@@ -106,3 +106,59 @@ def test_report_on_bad_predictions_fails_cleanly(tmp_path, cli):
     stderr = result.stderr.decode()
     assert f"{path}:1: not a prediction" in stderr and "no predictions to report on" in stderr
     assert "Traceback" not in stderr
+
+
+PROVINCES = ("北京市", "天津市", "河北省", "山西省", "辽宁省", "吉林省", "江苏省", "浙江省", "安徽省", "福建省",
+             "江西省", "山东省")
+
+
+def svg_text(path):
+    import html as html_module
+    return html_module.unescape(path.read_text(encoding="utf-8"))
+
+
+def test_by_year_plot_with_many_regions_shows_the_mean_and_spread(tmp_path):
+    from theme_classifier.reporting import MAX_REGION_LINES, MIN_REGIONS_FOR_MEAN
+    assert len(PROVINCES) > MAX_REGION_LINES
+    rows = []
+    for number, region in enumerate(PROVINCES):
+        for year in (2018, 2019, 2020):
+            if (region, year) == ("山东省", 2020):
+                continue  # 2020 has 11 regions, the other years 12
+            ecology = 1 + (number + year) % 4  # shares differ between regions
+            for primary in ["ecology"] * ecology + ["industry"] * 3 + ["other"]:
+                rows.append(prediction(f"{region}{year}", primary))
+    for region in PROVINCES[:MIN_REGIONS_FOR_MEAN - 1]:  # 2021: too few regions for a mean
+        rows.append(prediction(f"{region}2021", "ecology"))
+    predictions = write_predictions(tmp_path / "pred.jsonl", rows)
+    out = tmp_path / "out"
+    result = write_report(predictions, out)
+    assert result["reports"] == 12 * 3 - 1 + MIN_REGIONS_FOR_MEAN - 1
+    for theme in THEMES:
+        assert (out / f"by_year_{theme}.png").stat().st_size > 1000
+        assert str(out / f"by_year_{theme}.svg") in result["files"]
+    svg = svg_text(out / "by_year_ecology.svg")
+    assert "mean over regions (11–12 per year)" in svg
+    assert "25–75% of regions" in svg
+    assert f"single reports (years with < {MIN_REGIONS_FOR_MEAN} regions)" in svg
+    assert not any(region in svg for region in PROVINCES)  # no line, no legend entry per region
+    regions = {r["region"] for r in read_csv(out / "shares.csv")}
+    assert regions == set(PROVINCES)
+    # the per-report bar chart still names every report
+    bars = svg_text(out / "shares_by_report.svg")
+    assert all(f"{region}2019" in bars for region in PROVINCES)
+    assert "mean over regions (11–12 per year)" in svg_text(out / "report.html")  # the plot is in the page
+
+
+@pytest.mark.parametrize("regions", [8, 9])
+def test_by_year_plot_draws_a_line_per_region_up_to_the_limit(tmp_path, regions):
+    from theme_classifier.reporting import MAX_REGION_LINES
+    rows = [prediction(f"{region}{year}", primary) for region in PROVINCES[:regions] for year in (2019, 2020)
+            for primary in ("ecology", "industry")]
+    out = tmp_path / "out"
+    write_report(write_predictions(tmp_path / "pred.jsonl", rows), out)
+    svg = svg_text(out / "by_year_ecology.svg")
+    if regions <= MAX_REGION_LINES:
+        assert all(region in svg for region in PROVINCES[:regions]) and "mean over regions" not in svg
+    else:
+        assert not any(region in svg for region in PROVINCES) and f"mean over regions ({regions}–{regions} per year)" in svg

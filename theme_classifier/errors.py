@@ -20,12 +20,25 @@ def readable(text):
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raw = os.fsencode(text)
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            text = raw.decode("utf-8", "backslashreplace")
+        # Part by part: a GBK file name in a folder with a UTF-8 name keeps the folder's name.
+        text = "/".join(map(_readable_part, text.split("/")))
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _readable_part(part):
+    try:
+        part.encode("utf-8")
+        return part
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = os.fsencode(part)
+    except UnicodeEncodeError:  # a lone surrogate that is no file-name byte
+        return part.encode("utf-8", "backslashreplace").decode("ascii")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 class ThemeError(Exception):

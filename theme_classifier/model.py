@@ -159,8 +159,7 @@ class ThemeClassifier:
     tokenizer : Tokenizer, optional
         Default: the shipped jieba tokenizer.
     labels : tuple of str, optional
-        The codebook's labels in ``scores`` order (``other`` last if present); ``None``: the
-        five themes and ``other``.
+        The codebook's labels in ``scores`` order (``other`` last); default: the five themes, other.
 
     Attributes
     ----------
@@ -227,8 +226,10 @@ class ThemeClassifier:
         self.features_ = FeaturePipeline(self.tokenizer, self.ngram_range, self.min_df, self.char_ngram_range,
                                          self.use_tfidf, self.vectors if self.use_w2v else None, self.w2v_weight)
         features = self.features_.fit_transform(list(X))
+        from threadpoolctl import threadpool_limits
         classifier = LogisticRegression(C=self.C, max_iter=5000, random_state=self.seed)
-        classifier.fit(features, y, sample_weight=unit_weights(y, sample_weight, self.class_weight))
+        with threadpool_limits(1, "blas"):  # BLAS threads only spin on problems this small
+            classifier.fit(features, y, sample_weight=unit_weights(y, sample_weight, self.class_weight))
         self.classes_, self.coef_, self.intercept_ = classifier.classes_, classifier.coef_, classifier.intercept_
         self.threshold_ = float(DEFAULT_THRESHOLD if self.threshold is None else self.threshold)
         return self

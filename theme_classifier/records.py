@@ -21,13 +21,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    # A text that already looks neutralised ('=x) gets a quote too, so reading gives it back whole.
+    if isinstance(value, str) and (value.startswith(_FORMULA_START)
+                                   or (value.startswith("'") and value[1:].startswith(_FORMULA_START))):
         return "'" + value
     return value
 
 
 def _uncell(value):
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith("'") and (
+            value[1:].startswith(_FORMULA_START)
+            or (value[1:].startswith("'") and value[2:].startswith(_FORMULA_START))):
         return value[1:]
     return value
 
@@ -159,7 +163,21 @@ def iter_records(path):
         if not isinstance(record, dict):
             yield number, None, "not a JSON object"
             continue
+        if _has_lone_surrogate(record):
+            yield number, None, "a text holds a lone surrogate escape (\\ud800-\\udfff), not a character"
+            continue
         yield number, record, None
+
+
+def _has_lone_surrogate(value):
+    """Whether a decoded JSON value holds a string that is not valid Unicode (``"\ud800"``)."""
+    if isinstance(value, str):
+        return not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(map(_has_lone_surrogate, value))
+    return False
 
 
 def _iter_csv(text):
