@@ -51,3 +51,14 @@ def test_unfitted_pipeline_raises_not_fitted_error():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         FeaturePipeline().transform(["全面推行河长制。"])
+
+
+def test_one_lookup_for_words_and_vectors_gives_the_same_features(seed_records, seed_vectors):
+    """The joint word index (one dictionary lookup per token for both blocks) is only faster."""
+    texts = [r["text"] for r in seed_records]
+    pipeline = FeaturePipeline(vectors=seed_vectors).fit(texts[:150])
+    assert pipeline.word_index_ is not None
+    fast = pipeline.transform(texts[150:])
+    pipeline.word_index_ = None
+    slow = pipeline.transform(texts[150:])
+    assert (fast != slow).nnz == 0 and np.array_equal(fast.indices, slow.indices)

@@ -54,3 +54,26 @@ def test_predict_reports_writes_predictions_summary_and_report(tmp_path, small_m
     assert result["units"] == len(lines) and result["output"] == str(out)
     assert len(result["summary"].reports) == 5 and result["report"]["reports"] == 5
     assert (tmp_path / "report" / "shares.csv").is_file() and json.loads(lines[0])["top_terms"]
+
+
+def test_a_dask_cluster_gives_the_local_output_byte_for_byte(tmp_path, small_model):
+    """Two worker processes on a LocalCluster; reports are partitioned by size, the model is
+    sent to each worker once, and the predictions come back in input order."""
+    from distributed import Client, LocalCluster
+    local = predict_reports([SEEDS], small_model, tmp_path / "local.jsonl", top_terms=3)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        remote = predict_reports([SEEDS], small_model, tmp_path / "dask.jsonl", top_terms=3, dask=client)
+    assert remote["units"] == local["units"] == 285
+    assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+
+
+def test_partitions_keep_input_order_and_balance_bytes(tmp_path):
+    from theme_classifier.prediction import partitions
+    paths = []
+    for i, size in enumerate([100, 100, 100, 100, 1000, 100, 100, 100]):
+        paths.append(tmp_path / f"r{i}.txt")
+        paths[-1].write_bytes(b"x" * size)
+    groups = partitions(paths, 4)
+    assert [p for group in groups for p in group] == paths
+    assert [len(g) for g in groups] == [4, 1, 3]  # the large report alone

@@ -1,5 +1,7 @@
 from conftest import SEEDS
-from theme_classifier.tokenize import NUMBER, Tokenizer, default_tokenizer, tokenize_corpus
+import pytest
+
+from theme_classifier.tokenize import BACKENDS, NUMBER, Tokenizer, default_tokenizer, tokenize_corpus
 
 
 def test_tokenizer_uses_policy_terms_stopwords_and_folds_numbers():
@@ -18,11 +20,24 @@ def test_tokenizer_is_independent_of_the_global_jieba():
         jieba.del_word("推行河长")
 
 
-def test_tokenizer_loads_jieba_only_when_first_used():
-    tokenizer = Tokenizer()
-    assert tokenizer._jieba is None  # building one costs a second: many are built and never used
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tokenizer_builds_its_segmenter_only_when_first_used(backend):
+    tokenizer = Tokenizer(backend=backend)
+    assert tokenizer._cut is None  # building one is slow: many are built and never used
     assert "河长制" in tokenizer("全面推行河长制。")
-    assert tokenizer._jieba is not None
+    assert tokenizer._cut is not None
+
+
+def test_backends_give_the_same_tokens_on_the_seed_reports():
+    """rjieba (jieba-rs) against the reference jieba, with the policy dictionary and our
+    normalisation (jieba-rs keeps "2011-2020" whole where jieba splits it)."""
+    from theme_classifier.units import report_units
+    texts = [unit.text for _, unit in report_units([SEEDS])]
+    by_jieba, by_rjieba = Tokenizer(backend="jieba"), Tokenizer(backend="rjieba")
+    jieba_tokens = [by_jieba(t) for t in texts]
+    rjieba_tokens = [by_rjieba(t) for t in texts]
+    assert len(texts) == 285 and jieba_tokens == rjieba_tokens
+    assert by_rjieba("实施2011-2020年规划，防控COVID-19。") == by_jieba("实施2011-2020年规划，防控COVID-19。")
 
 
 def test_tokenizer_memo_gives_the_same_tokens_as_a_fresh_tokenizer(seed_records):
@@ -43,7 +58,7 @@ def test_user_dictionary_decides_segmentation():
 def test_tokenizer_config_records_the_dictionary_hash():
     a, b = Tokenizer().config(), Tokenizer(userdict="碳达峰 50 n\n").config()
     assert a["userdict_sha256"] != b["userdict_sha256"]
-    assert a["jieba_version"]
+    assert a["backend"] in BACKENDS and a["backend_version"]
 
 
 def test_tokenize_corpus_writes_one_unit_per_line(tmp_path):
@@ -54,3 +69,11 @@ def test_tokenize_corpus_writes_one_unit_per_line(tmp_path):
     assert stats["reports"] == 5 and stats["units"] == len(lines) and stats["tokens"] == sum(len(l.split()) for l in lines)
     excluded = tokenize_corpus([SEEDS], tmp_path / "t2.txt", exclude_reports=[sorted(SEEDS.glob("*.txt"))[0].stem])
     assert excluded["reports"] == 4 and excluded["excluded_reports"] == 1
+
+
+def test_batch_gives_every_token_and_each_texts_count(seed_records):
+    texts = [r["text"] for r in seed_records[:40]] + ["", "，。", "实施2011-2020年规划"]
+    tokenizer = Tokenizer()
+    flat, lengths = tokenizer.batch(texts)
+    one_by_one = [tokenizer(t) for t in texts]
+    assert list(lengths) == [len(t) for t in one_by_one] and flat == [t for ts in one_by_one for t in ts]

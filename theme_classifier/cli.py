@@ -12,6 +12,7 @@ import click
 from .errors import ThemeError, readable
 from .records import write_records
 from .embeddings import DEFAULT_W2V
+from .tokenize import BACKENDS
 from .units import DEFAULT_MAX_CHARS
 
 def _shipped_model():
@@ -135,9 +136,14 @@ def _say(quiet):
     return (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
 
 
-def _load_model(model_dir):
+def _load_model(model_dir, segmenter=None):
     from .store import load_model
-    return load_model(model_dir or default_model_path())[0]
+    model, meta = load_model(model_dir or default_model_path(), segmenter)
+    trained = meta.get("tokenizer", {}).get("backend", "jieba")
+    if segmenter and segmenter != trained:
+        click.echo(f"notice: the model was trained with {trained}; segmenting with {segmenter} instead "
+                   "(a few paragraphs may get other tokens)", err=True)
+    return model
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -371,9 +377,14 @@ def _format_training(meta, output):
               help="Also write the theme report (tables, plots, report.html) into this directory.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, None),
               help="Worker processes; the output is identical whatever the number.")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run on a Dask cluster (scheduler address, e.g. tcp://10.0.0.1:8786) instead of --jobs; "
+                   "workers must see the input files.")
+@click.option("--segmenter", type=click.Choice(BACKENDS), default=None,
+              help="Word segmenter; default: the one the model was trained with.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @_friendly
-def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
+def predict(inputs, model_dir, output, top_terms, report_dir, jobs, dask_address, segmenter, quiet):
     """Label every paragraph of reports with its policy themes.
 
     INPUTS are report files or directories (split as in 'themes split'), - for
@@ -385,11 +396,12 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, quiet):
       themes predict seeds/ -o predictions.csv
       themes predict 江苏省2020.txt -m models/default --top-terms 3
       themes predict ../shared/corpus/reports --jobs 2 --report out/   # + tables, plots, report.html
+      themes predict reports/ --dask tcp://scheduler:8786 -o predictions.jsonl
     """
     from .prediction import predict_reports
     errors = _ErrorCounter()
-    result = predict_reports(inputs, _load_model(model_dir), output, report_dir, top_terms, _cap_jobs(jobs),
-                             on_error=errors, track=_track(quiet, "predicting"))
+    result = predict_reports(inputs, _load_model(model_dir, segmenter), output, report_dir, top_terms, _cap_jobs(jobs),
+                             on_error=errors, track=_track(quiet, "predicting"), dask=dask_address)
     if not quiet:
         click.echo(result["summary"].table(), err=True)
         click.echo(f"{result['units']} units labelled", err=True)

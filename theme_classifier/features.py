@@ -8,6 +8,7 @@ never imports scikit-learn (a slow import). The two give the same numbers;
 """
 
 import re
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,6 +68,15 @@ class TfidfTransform:
         self.idf_ = np.asarray(idf, dtype=np.float64)
         self.ngram_range = tuple(ngram_range)
         self.analyzer = analyzer
+        # Character n-grams of up to 3 characters are counted with NumPy: each n-gram becomes
+        # one integer (21 bits per code point), looked up in a hash table of the vocabulary's.
+        self._ngram_keys = None
+        if analyzer == "char" and self.ngram_range[1] <= _MAX_PACKED:
+            self._ngram_keys = {}
+            for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
+                terms = [(t, c) for t, c in self.vocabulary_.items() if len(t) == n]
+                self._ngram_keys[n] = _IntTable(_pack([t for t, _ in terms], n),
+                                                np.array([c for _, c in terms], dtype=np.int64))
 
     @classmethod
     def from_sklearn(cls, vectorizer, analyzer="word"):
@@ -86,9 +96,96 @@ class TfidfTransform:
 
     def transform(self, docs):
         """TF-IDF matrix (CSR, one row per document) of token lists or texts."""
-        matrix = count_matrix((self._terms(doc) for doc in docs), self.vocabulary_, len(self.vocabulary))
-        matrix.data = (1.0 + np.log(matrix.data)) * self.idf_[matrix.indices]
-        return normalise_rows(matrix)
+        if self._ngram_keys is not None:
+            return self.weigh(self._char_counts(docs))
+        return self.weigh(count_matrix((self._terms(doc) for doc in docs), self.vocabulary_, len(self.vocabulary)))
+
+    def weigh(self, counts):
+        """TF-IDF rows from a matrix of term counts (sublinear term frequency, L2-normalised)."""
+        counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
+        return normalise_rows(counts)
+
+
+    def _char_counts(self, texts):
+        """:func:`count_matrix` of the character n-grams of ``texts``, computed with NumPy."""
+        docs = [_WHITESPACE_RE.sub(" ", fold_digits(text)) for text in texts]
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        points = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        doc_of = np.repeat(np.arange(len(docs)), lengths)
+        rows, cols = [], []
+        for n, table in self._ngram_keys.items():
+            count = len(points) - n + 1
+            if count <= 0:
+                continue
+            grams = points[:count].copy()
+            for k in range(1, n):
+                grams = (grams << np.uint64(_BITS)) | points[k:k + count]
+            found = table.lookup(grams)
+            known = (found >= 0) & (doc_of[:count] == doc_of[n - 1:])  # an n-gram never spans two texts
+            rows.append(doc_of[:count][known])
+            cols.append(found[known])
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        return sparse_counts(rows, cols, (len(docs), len(self.vocabulary)))
+
+
+class _IntTable:
+    """A hash table from unique non-negative integers (below 2**63) to columns, in NumPy arrays:
+    open addressing with linear probing, built and looked up a whole array at a time."""
+
+    _EMPTY = np.uint64(2 ** 64 - 1)
+
+    def __init__(self, keys, values):
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 3))))  # at most a third full
+        self._mask = np.uint64((1 << bits) - 1)
+        self._shift = np.uint64(64 - bits)
+        self.keys = np.full(1 << bits, self._EMPTY, dtype=np.uint64)
+        self.values = np.full(1 << bits, -1, dtype=np.int64)
+        keys = np.asarray(keys, dtype=np.uint64)
+        slots = self._slots(keys)
+        pending = np.arange(len(keys))
+        while len(pending):
+            wanted = slots[pending]
+            free = self.keys[wanted] == self._EMPTY
+            # A free slot goes to the first key that wants it; every other key moves on one slot,
+            # so no empty slot ever lies between a key's hash slot and the key.
+            claimed, first = np.unique(wanted[free], return_index=True)
+            winners = pending[free][first]
+            self.keys[claimed], self.values[claimed] = keys[winners], values[winners]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slots[pending] = (slots[pending] + np.uint64(1)) & self._mask
+
+    def _slots(self, keys):
+        with np.errstate(over="ignore"):  # Fibonacci hashing wraps around on purpose
+            return (keys * np.uint64(0x9E3779B97F4A7C15)) >> self._shift
+
+    def lookup(self, queries):
+        """The value of each query, or -1 where it is not a key."""
+        found = np.full(len(queries), -1, dtype=np.int64)
+        slots = self._slots(queries)
+        todo = np.arange(len(queries))
+        while len(todo):
+            stored = self.keys[slots[todo]]
+            hit = stored == queries[todo]
+            found[todo[hit]] = self.values[slots[todo[hit]]]
+            todo = todo[~hit & (stored != self._EMPTY)]
+            slots[todo] = (slots[todo] + np.uint64(1)) & self._mask
+        return found
+
+
+_BITS = 21  # a Unicode code point fits in 21 bits
+_MAX_PACKED = 3  # three code points fit in 64 bits
+
+
+def _pack(terms, n):
+    """Each ``n``-character term as one integer, as :meth:`TfidfTransform._char_counts` packs n-grams."""
+    points = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64).reshape(-1, n)
+    keys = np.zeros(len(terms), dtype=np.uint64)
+    for k in range(n):
+        keys = (keys << np.uint64(_BITS)) | points[:, k]
+    return keys
 
 
 def count_matrix(term_lists, index, n_columns):
@@ -96,14 +193,33 @@ def count_matrix(term_lists, index, n_columns):
 
     Terms missing from ``index`` (term → column) are skipped.
     """
-    indptr, indices = [0], []
-    get = index.get
-    for terms in term_lists:
-        indices.extend(col for col in map(get, terms) if col is not None)
-        indptr.append(len(indices))
-    matrix = sp.csr_matrix((np.ones(len(indices)), np.array(indices, dtype=np.int32),
-                            np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, n_columns))
+    term_lists = term_lists if isinstance(term_lists, list) else list(term_lists)
+    rows, columns = lookup_terms(term_lists, index)
+    return sparse_counts(rows, columns, (len(term_lists), n_columns))
+
+
+def lookup_terms(term_lists, index):
+    """``(rows, values)``: for each term of each list found in ``index``, the list's number
+    and ``index[term]``, in order (one dictionary lookup per term, at C speed)."""
+    term_lists = term_lists if isinstance(term_lists, list) else list(term_lists)
+    lengths = np.fromiter(map(len, term_lists), dtype=np.int64, count=len(term_lists))
+    return lookup_flat(list(chain.from_iterable(term_lists)), lengths, index)
+
+
+def lookup_flat(terms, lengths, index):
+    """:func:`lookup_terms` of the lists that ``terms`` (all of them, in order) and ``lengths``
+    (how many belong to each list) make."""
+    values = np.fromiter(map(index.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    known = values >= 0
+    return rows[known], values[known]
+
+
+def sparse_counts(rows, columns, shape):
+    """CSR matrix counting each ``(row, column)`` pair (float64, sorted indices)."""
+    matrix = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=shape)
     matrix.sum_duplicates()
+    matrix.sort_indices()
     return matrix
 
 
@@ -135,10 +251,14 @@ def document_vectors(token_lists, wv, weights=None):
         Word → weight (e.g. IDF; missing words weigh 1), or an array of weights
         in ``wv``'s word order (faster when called many times).
     """
-    counts = count_matrix(token_lists, wv.key_to_index, len(wv.index_to_key))
+    if isinstance(weights, dict):
+        weights = word_weights(wv, weights)
+    return mean_vectors(count_matrix(token_lists, wv.key_to_index, len(wv.index_to_key)), wv, weights)
+
+
+def mean_vectors(counts, wv, weights=None):
+    """:func:`document_vectors` from a matrix of word counts (columns in ``wv``'s word order)."""
     if weights is not None:
-        if isinstance(weights, dict):
-            weights = word_weights(wv, weights)
         counts.data *= weights[counts.indices]
     used = np.unique(counts.indices)  # only the rows of the vocabulary this batch needs
     sums = counts[:, used] @ wv.vectors[used].astype(np.float64)
@@ -150,6 +270,12 @@ def document_vectors(token_lists, wv, weights=None):
 def word_weights(wv, weights):
     """Array of ``weights`` (word → weight, default 1) in ``wv``'s word order."""
     return np.array([weights.get(word, 1.0) for word in wv.index_to_key], dtype=np.float64)
+
+
+def _some(rows, columns, shape):
+    """:func:`sparse_counts` of the pairs whose column is known (not -1)."""
+    known = columns >= 0
+    return sparse_counts(rows[known], columns[known], shape)
 
 
 def check_fitted(estimator, attribute):
@@ -228,20 +354,47 @@ class FeaturePipeline:
         # Each word vector's IDF weight, computed once here rather than for every batch.
         self.word_weights_ = (word_weights(self.vectors, unigram_idf(tfidf))
                               if self.vectors is not None and tfidf is not None else None)
+        # Word unigrams and word vectors: one dictionary of every word, so that each token of a
+        # batch is looked up once for both blocks (its TF-IDF column and its vector's row).
+        self.word_index_ = None
+        if self.vectors is not None and tfidf is not None and tuple(tfidf.ngram_range) == (1, 1):
+            index = dict(tfidf.vocabulary_)
+            for word in self.vectors.index_to_key:
+                index.setdefault(word, len(index))
+            columns = np.full(len(index), -1, dtype=np.int64)
+            columns[:len(tfidf.vocabulary)] = np.arange(len(tfidf.vocabulary))
+            rows = np.full(len(index), -1, dtype=np.int64)
+            known = np.fromiter(map(index.get, self.vectors.index_to_key), dtype=np.int64,
+                                count=len(self.vectors.index_to_key))
+            rows[known] = np.arange(len(known))
+            self.word_index_ = (index, columns, rows)
         return self
 
     def transform(self, texts):
         """The feature matrix (CSR, one row per text)."""
         check_fitted(self, "tfidf_")
+        texts = list(texts)
+        if self.word_index_ is not None:  # the fast path: no token list per text
+            tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+            flat, lengths = tokenizer.batch(texts)
+            return self._transform(None, texts, (flat, lengths))
         return self._transform(self.tokenize(texts), texts)
 
-    def _transform(self, tokens, texts):
+    def _transform(self, tokens, texts, flat=None):
+        if self.word_index_ is not None:
+            index, columns, vector_rows = self.word_index_
+            rows, words = lookup_terms(tokens, index) if flat is None else lookup_flat(*flat, index)
+            word_counts = _some(rows, columns[words], (len(texts), len(self.tfidf_.vocabulary)))
+            vector_counts = _some(rows, vector_rows[words], (len(texts), len(self.vectors.index_to_key)))
+        else:
+            word_counts = vector_counts = None
         blocks = []
         if self.tfidf_ is not None:
-            blocks.append(self.tfidf_.transform(tokens))
+            blocks.append(self.tfidf_.weigh(word_counts) if word_counts is not None else self.tfidf_.transform(tokens))
         if self.char_tfidf_ is not None:
             blocks.append(self.char_tfidf_.transform(texts))
         if self.vectors is not None:
-            vectors = document_vectors(tokens, self.vectors, self.word_weights_)
+            vectors = (mean_vectors(vector_counts, self.vectors, self.word_weights_) if vector_counts is not None
+                       else document_vectors(tokens, self.vectors, self.word_weights_))
             blocks.append(sp.csr_matrix(self.w2v_weight * vectors))
         return sp.hstack(blocks, format="csr")

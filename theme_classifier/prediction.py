@@ -69,14 +69,17 @@ def _units_from_file(path, on_error):
 
 def iter_unit_batches(inputs, on_error, max_chars=None):
     """Yield lists of at most ``_BATCH`` unit dicts from report files/directories and units
-    files, in input order, as each input is read."""
+    files, in input order, as each input is read (a batch may span several short reports)."""
     claim = report_ids()
-    for path in iter_input_paths(inputs, on_error=on_error):
-        if is_units_file(path):
-            yield from _batches(_units_from_file(path, on_error))
-        else:
-            yield from _batches({**unit.to_dict(), "region": doc.region, "year": doc.year}
-                                for doc, unit in report_units([path], on_error, max_chars, claim=claim))
+
+    def units():
+        for path in iter_input_paths(inputs, on_error=on_error):
+            if is_units_file(path):
+                yield from _units_from_file(path, on_error)
+            else:
+                yield from ({**unit.to_dict(), "region": doc.region, "year": doc.year}
+                            for doc, unit in report_units([path], on_error, max_chars, claim=claim))
+    return _batches(units())
 
 
 def _tasks(inputs, on_error):
@@ -162,14 +165,24 @@ def _label(model, batch, top_terms):
 _WORKER = {}
 
 
-def _predict_one(path):
-    """Worker: all predictions of one input, or the errors it raised (as plain tuples)."""
+def _label_path(path, model, top_terms, max_chars):
+    """All predictions of one input, and the errors it raised (as plain tuples): what a worker
+    process or a Dask worker hands back."""
     errors = []
     records = []
-    for batch in iter_unit_batches([path], lambda err: errors.append((err.source, err.problem)),
-                                   _WORKER["max_chars"]):
-        records.extend(_label(_WORKER["model"], batch, _WORKER["top_terms"]))
+    for batch in iter_unit_batches([path], lambda err: errors.append((err.source, err.problem)), max_chars):
+        records.extend(_label(model, batch, top_terms))
     return records, errors
+
+
+def _label_paths(paths, model, top_terms, max_chars):
+    """:func:`_label_path` of each of ``paths`` (one Dask task)."""
+    return [_label_path(path, model, top_terms, max_chars) for path in paths]
+
+
+def _predict_one(path):
+    """Pool worker: :func:`_label_path` with the model forked from the parent."""
+    return _label_path(path, _WORKER["model"], _WORKER["top_terms"], _WORKER["max_chars"])
 
 
 def _ignore_interrupt():
@@ -209,13 +222,54 @@ def _in_parallel(paths, jobs):
             yield result()
 
 
+def _size(path):
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def partitions(paths, parts):
+    """Consecutive groups of ``paths`` of about equal size in bytes (at most ``parts`` groups,
+    a large file alone in its group), so that Dask tasks carry similar work in input order."""
+    sizes = [_size(p) for p in paths]
+    target = max(1, sum(sizes) / max(parts, 1))
+    groups, group, total = [], [], 0
+    for path, size in zip(paths, sizes):
+        if group and total + size > target:
+            groups.append(group)
+            group, total = [], 0
+        group.append(path)
+        total += size
+    return groups + [group] if group else groups
+
+
+def _on_dask(paths, client, model, top_terms, max_chars):
+    """Run :func:`_label_paths` over a Dask cluster, yielding ``(path, result)`` in input order.
+
+    The model goes to each worker once (``scatter`` with ``broadcast``); reports are read by
+    the workers, so they must see the same files (a shared file system, as on a cluster).
+    """
+    if isinstance(client, str):
+        from distributed import Client
+        client = Client(client)
+    paths = list(paths)
+    [shared_model] = client.scatter([model], broadcast=True)
+    workers = max(1, len(client.scheduler_info()["workers"]))
+    groups = partitions(paths, 4 * workers)
+    tasks = [client.submit(_label_paths, group, shared_model, top_terms, max_chars, pure=False) for group in groups]
+    for group, task in zip(groups, tasks):
+        yield from zip(group, task.result())
+        task.release()
+
+
 def _predictions(inputs, model, top_terms, on_error, max_chars):
     """Label the inputs in this process, a batch at a time."""
     for batch in iter_unit_batches(inputs, on_error, max_chars):
         yield from _label(model, batch, top_terms)
 
 
-def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
+def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1, dask=None):
     """Label every unit of the inputs.
 
     Parameters
@@ -234,6 +288,9 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
         Worker processes (one report at a time each); the output is the same,
         in the same order, whatever the number. Standard input (``-``) needs 1.
         Inputs above :data:`PARALLEL_MAX_BYTES` are labelled in this process.
+    dask : distributed.Client or str, optional
+        Label the inputs over a Dask cluster (a client, or the scheduler's address) instead:
+        the same output, in the same order.
 
     Yields
     ------
@@ -245,12 +302,14 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
         raise err
 
     on_error = on_error or raise_error
-    if jobs <= 1:
+    if jobs <= 1 and dask is None:
         yield from _predictions(inputs, model, top_terms, on_error, max_chars)
         return
     _WORKER.update(model=model, top_terms=top_terms, max_chars=max_chars)
     try:
-        for path, result in _in_parallel(_tasks(inputs, on_error), jobs):
+        results = (_on_dask(_tasks(inputs, on_error), dask, model, top_terms, max_chars) if dask is not None
+                   else _in_parallel(_tasks(inputs, on_error), jobs))
+        for path, result in results:
             if result is None:  # too big to come back whole from a worker
                 yield from _predictions([path], model, top_terms, on_error, max_chars)
                 continue
@@ -263,7 +322,7 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1):
 
 
 def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jobs=1, on_error=None, track=None,
-                    title=None):
+                    title=None, dask=None):
     """Label every unit of the inputs, write the predictions, and (optionally) the theme report.
 
     What ``themes predict`` does, as one call.
@@ -280,8 +339,8 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     report_dir : str or Path, optional
         Also write the theme report (tables, plots, ``report.html``) into this directory;
         checked before any work.
-    top_terms, jobs, on_error
-        As for :func:`predict` (standard input forces ``jobs=1``).
+    top_terms, jobs, on_error, dask
+        As for :func:`predict` (standard input forces ``jobs=1`` and no Dask).
     track : callable, optional
         Wraps the list of input paths, e.g. in a progress bar.
 
@@ -300,9 +359,9 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
         output = output or str(Path(report_dir) / "predictions.jsonl")
     paths = input_paths(inputs, on_error, output, track)
     if "-" in map(str, inputs):
-        jobs = 1  # worker processes cannot read standard input
+        jobs, dask = 1, None  # worker processes cannot read standard input
     summary = ShareSummary(model.labels_)
-    predictions = predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs)
+    predictions = predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs, dask=dask)
     count = write_records(map(summary.add, predictions), output, fields=prediction_fields(model.labels_))
     report = None
     if report_dir and count:

@@ -53,7 +53,7 @@ from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
 from .model import (PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem,
                     params_problem)
-from .tokenize import Tokenizer, default_tokenizer
+from .tokenize import BACKENDS, Tokenizer, backend_available, default_tokenizer
 
 FORMAT = "theme_classifier.model"
 FORMAT_VERSION = 1
@@ -237,6 +237,9 @@ def _check_meta(meta_file, meta):
     tokenizer = meta.get("tokenizer", {})
     if not isinstance(tokenizer, dict) or not isinstance(tokenizer.get("hmm", True), bool):
         raise ModelError(meta_file, "tokenizer must be an object whose hmm is true or false")
+    if tokenizer.get("backend", "jieba") not in BACKENDS:
+        raise ModelError(meta_file, f"tokenizer: backend must be one of {', '.join(BACKENDS)}, "
+                                    f"not {_short(tokenizer.get('backend'))}")
     _check_file_list(meta_file, meta["files"])
 
 
@@ -462,8 +465,13 @@ def _identity(path):
     return info.st_dev, info.st_ino
 
 
-def load_model(path):
+def load_model(path, backend=None):
     """Load a model saved by :func:`save_model`, never unpickling anything.
+
+    The model segments text with the backend it was trained with (``meta.json``'s
+    ``tokenizer.backend``; ``jieba`` for models that predate the choice), unless ``backend``
+    says otherwise: then its tokens may differ from training's on a few paragraphs
+    (docs/benchmarks.md measures how often, and what it does to the labels).
 
     A model replaced while it is being read (``save_model`` swaps folders) is read again, so a
     reader gets the old model or the new one, whole.
@@ -483,17 +491,17 @@ def load_model(path):
     for attempt in range(3):
         before = _identity(path)
         try:
-            return _load_model(path)
+            return _load_model(path, backend)
         except ModelError:
             if attempt == 2 or before is None or _identity(path) == before:
                 raise
 
 
-def _load_model(path):
+def _load_model(path, backend=None):
     meta = read_meta(path)
     contents = _check_files(path, meta)
     effective = _effective_params(meta["params"])
-    tokenizer = _load_tokenizer(path, meta, contents)
+    tokenizer = _load_tokenizer(path, meta, contents, backend)
     blocks, vocabularies, wv = [], {}, None
     if effective["use_tfidf"]:
         vocabularies["idf"] = _vocabulary(path / VOCAB_FILE, contents[VOCAB_FILE])
@@ -530,7 +538,7 @@ def _load_model(path):
     return model, meta
 
 
-def _load_tokenizer(path, meta, contents):
+def _load_tokenizer(path, meta, contents, backend=None):
     userdict = _text(path / USERDICT_FILE, contents[USERDICT_FILE])
     for number, line in enumerate(userdict.splitlines(), start=1):
         parts = line.split()
@@ -541,8 +549,12 @@ def _load_tokenizer(path, meta, contents):
                 raise ModelError(path / USERDICT_FILE, f"line {number}: bad frequency {_short(parts[1])}") from None
     stopwords = _text(path / STOPWORDS_FILE, contents[STOPWORDS_FILE]).split()
     hmm = meta.get("tokenizer", {}).get("hmm", True)
-    default = default_tokenizer()
-    # Re-using the default tokenizer when the files match saves a jieba initialisation.
+    backend = backend or meta.get("tokenizer", {}).get("backend", "jieba")  # models before rjieba used jieba
+    if not backend_available(backend):
+        raise ModelError(path / META_FILE, f"the model segments text with {backend}, which is not installed "
+                                           f"(pip install {backend})")
+    default = default_tokenizer(backend)
+    # Re-using the shared tokenizer when the files match saves building a segmenter.
     if userdict == default.userdict and set(stopwords) == default.stopwords and hmm == default.hmm:
-        return None
-    return Tokenizer(userdict, stopwords, hmm=hmm)
+        return default
+    return Tokenizer(userdict, stopwords, hmm=hmm, backend=backend)
