@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Speed and memory on the real corpus, measured side by side in one run.
 
-- raw ``jieba.lcut`` throughput on the same report text (the reference), and our
-  split, tokenise and end-to-end predict throughput (MB/s of UTF-8 text, units/s)
-  as a ratio to it, all on one core;
+- raw ``jieba.lcut`` throughput on the same 200 corpus reports (the reference), raw
+  ``rjieba`` (jieba-rs), and our split, tokenise (each backend) and end-to-end predict
+  (each backend) throughput (MB/s of UTF-8 text, units/s) as a ratio to it, all on one core;
 - cost growth: end-to-end time for 1/8, 1/4, 1/2 and all of the corpus;
 - peak RSS of ``themes predict`` on 1/8 and on all of the corpus;
 - ``themes predict --jobs 2`` against ``--jobs 1``;
@@ -92,14 +92,14 @@ def main():
     from theme_classifier.prediction import predict
     from theme_classifier.reading import decode_bytes, iter_input_paths, read_report
     from theme_classifier.store import load_model
-    from theme_classifier.tokenize import default_tokenizer
+    from theme_classifier.tokenize import Tokenizer
     from theme_classifier.units import split_units
 
     paths = list(iter_input_paths([args.corpus]))
     if not paths:
         sys.exit(f"error: {args.corpus}: no reports")
-    if args.smoke:
-        paths = paths[::max(1, len(paths) // 16)][:16]
+    all_paths = paths
+    paths = paths[::max(1, len(paths) // (16 if args.smoke else 200))][:16 if args.smoke else 200]
     raw = [decode_bytes(Path(p).read_bytes(), p)[0] for p in paths]
     size = sum(len(t.encode("utf-8")) for t in raw)
     rows = []
@@ -107,35 +107,50 @@ def main():
     # 1. the reference (jieba.lcut on the same text) and our stages, one core. Interleaved
     # report by report, so that a change in machine speed during the run (other tenants,
     # frequency scaling) affects the reference and our stages alike.
+    import rjieba
     jieba.setLogLevel(60)
     jieba.initialize()
-    tokenizer = default_tokenizer()
-    model, _ = load_model(args.model)
+    segmenter = rjieba.Jieba()
+    tokenizers = {b: Tokenizer(backend=b) for b in ("jieba", "rjieba")}
+    models = {b: load_model(args.model, backend=b)[0] for b in ("jieba", "rjieba")}
+    trained_with = json.loads((Path(args.model) / "meta.json").read_text(encoding="utf-8")).get(
+        "tokenizer", {}).get("backend", "jieba")
 
-    def end_to_end(subset):
-        return sum(len(json.dumps(p, ensure_ascii=False)) for p in predict(subset, model))
+    def end_to_end(subset, backend):
+        return sum(len(json.dumps(p, ensure_ascii=False)) for p in predict(subset, models[backend]))
 
-    end_to_end(paths[:1])  # first-call costs (loading jieba's dictionary) belong to cold start
-    t_jieba = t_split = t_tok = t_e2e = 0.0
+    for backend in models:  # first-call costs (building a segmenter) belong to cold start
+        end_to_end(paths[:1], backend)
+        tokenizers[backend]("预热。")
+    t = dict.fromkeys(("jieba", "rjieba", "split", "tok_jieba", "tok_rjieba", "e2e_jieba", "e2e_rjieba"), 0.0)
     n_units = 0
     for path, text in zip(paths, raw):
-        t_jieba += timed(lambda: jieba.lcut(text))[1]
+        t["jieba"] += timed(lambda: jieba.lcut(text))[1]
+        t["rjieba"] += timed(lambda: segmenter.cut(text, True))[1]
         units, seconds = timed(lambda: split_units(read_report(path)))
-        t_split += seconds
+        t["split"] += seconds
         n_units += len(units)
-        t_tok += timed(lambda: [tokenizer(u.text) for u in units])[1]
-        t_e2e += timed(lambda: end_to_end([path]))[1]
-    rows.append(("raw `jieba.lcut` (reference)", t_jieba, mb(size) / t_jieba, None, 1.0))
-    rows.append(("read + normalise + split", t_split, mb(size) / t_split, n_units / t_split, t_jieba / t_split))
-    rows.append(("tokenise units (our jieba Tokenizer)", t_tok, mb(size) / t_tok, n_units / t_tok, t_jieba / t_tok))
-    rows.append(("end-to-end predict (split → JSON)", t_e2e, mb(size) / t_e2e, n_units / t_e2e, t_jieba / t_e2e))
+        for backend in ("jieba", "rjieba"):
+            t[f"tok_{backend}"] += timed(lambda: [tokenizers[backend](u.text) for u in units])[1]
+    for backend in ("jieba", "rjieba"):  # whole batches, as predict runs
+        t[f"e2e_{backend}"] = timed(lambda: end_to_end(paths, backend))[1]
+    t_jieba = t["jieba"]
+    for name, key, per_unit in [("raw `jieba.lcut` (reference)", "jieba", False),
+                                ("raw `rjieba` cut (jieba-rs)", "rjieba", False),
+                                ("read + normalise + split", "split", True),
+                                ("tokenise units (our Tokenizer, jieba)", "tok_jieba", True),
+                                ("tokenise units (our Tokenizer, rjieba)", "tok_rjieba", True),
+                                ("end-to-end predict, jieba segmenter (split → JSON)", "e2e_jieba", True),
+                                (f"**end-to-end predict, rjieba segmenter** (the model's: {trained_with})",
+                                 "e2e_rjieba", True)]:
+        rows.append((name, t[key], mb(size) / t[key], n_units / t[key] if per_unit else None, t_jieba / t[key]))
 
     # Each share is timed twice, once going up and once coming down in size, and the faster
     # run kept, so that a drift in machine speed does not pass for non-linear growth.
     fractions = (8, 4, 2, 1)
     best = {}
     for fraction in fractions + fractions[::-1]:
-        seconds = timed(lambda: end_to_end(paths[::fraction]))[1]
+        seconds = timed(lambda: end_to_end(paths[::fraction], "rjieba"))[1]
         best[fraction] = min(seconds, best.get(fraction, seconds))
     growth = []
     for fraction in fractions:
@@ -146,7 +161,7 @@ def main():
     # 3. the command as a user runs it: memory, parallel speed-up, cold start
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pred.jsonl"
-        eighth = [str(p) for p in paths[::8]]
+        eighth = [str(p) for p in all_paths[::8]]
         rss_eighth, _ = child_peak_rss(THEMES_CMD + ["predict", *eighth, "-m", str(args.model), "-q",
                                                      "-o", str(out)])
         cmd_all = THEMES_CMD + ["predict", str(args.corpus) if not args.smoke else paths[0], "-m", str(args.model),
@@ -170,15 +185,16 @@ def main():
                 rss, seconds = child_peak_rss(THEMES_CMD + command + ["-q"])
                 corpus_commands.append((name, seconds, rss))
 
-    lines = [f"Run {machine_line()}; corpus: {len(paths)} reports, {mb(size):.1f} MB of UTF-8 text, "
-             f"{n_units} units.", "",
+    lines = [f"Run {machine_line()}; {len(paths)} of the {len(all_paths)} corpus reports (every "
+             f"{max(1, len(all_paths) // len(paths))}th), {mb(size):.1f} MB of UTF-8 text, {n_units} units; "
+             "commands run on the whole corpus.", "",
              "| stage (one core) | seconds | MB/s | units/s | × raw jieba throughput |",
              "|---|---:|---:|---:|---:|"]
     for name, seconds, speed, per_unit, ratio in rows:
         lines.append(f"| {name} | {seconds:.1f} | {speed:.2f} | {'' if per_unit is None else f'{per_unit:,.0f}'} "
                      f"| {ratio:.2f} |")
-    lines += ["", "Cost growth (end-to-end predict, in process; faster of two runs):", "",
-              "| share of corpus | reports | MB | seconds | seconds per MB |", "|---|---:|---:|---:|---:|"]
+    lines += ["", "Cost growth (end-to-end predict with rjieba, in process; faster of two runs):", "",
+              "| share of the sampled reports | reports | MB | seconds | seconds per MB |", "|---|---:|---:|---:|---:|"]
     for label, n, size_mb, seconds in growth:
         lines.append(f"| {label} | {n} | {size_mb:.1f} | {seconds:.1f} | {seconds / size_mb:.2f} |")
     lines += ["", "`themes predict` as a command:", "", "| measure | value |", "|---|---:|",

@@ -109,7 +109,10 @@ class Tokenizer:
 
     def __call__(self, text):
         """Tokens of ``text`` (a list of str)."""
-        words = self._words()(text)
+        return list(chain.from_iterable(self._found(self._words()(text))))
+
+    def _found(self, words):
+        """Our tokens (a tuple) of each segmenter word, from the memo where it has them."""
         found = list(map(self._seen.get, words))  # most words were seen before: a C-speed pass
         if None in found:
             for i, word in enumerate(words):
@@ -117,7 +120,7 @@ class Tokenizer:
                     found[i] = self._tokens(word)
                     if len(self._seen) < _SEEN_MAX:
                         self._seen[word] = found[i]
-        return list(chain.from_iterable(found))
+        return found
 
     def batch(self, texts):
         """Tokens of many texts at once, without a list per text.
@@ -131,14 +134,7 @@ class Tokenizer:
         cut = self._words()
         words = [cut(text) for text in texts]
         per_text = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        words = list(chain.from_iterable(words))
-        found = list(map(self._seen.get, words))
-        if None in found:
-            for i, word in enumerate(words):
-                if found[i] is None:
-                    found[i] = self._tokens(word)
-                    if len(self._seen) < _SEEN_MAX:
-                        self._seen[word] = found[i]
+        found = self._found(list(chain.from_iterable(words)))
         ends = np.cumsum(np.fromiter(map(len, found), dtype=np.int64, count=len(found)))
         ends = np.concatenate([[0], ends])[np.cumsum(per_text)]
         return list(chain.from_iterable(found)), np.diff(ends, prepend=0)
