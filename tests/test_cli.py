@@ -163,3 +163,16 @@ def test_parallel_predict_gives_the_same_output_and_keeps_going(cli, tmp_path, t
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 47 + 50 + 71
     assert f"error: {bad}: binary file" in two.stderr.decode()
+
+
+def test_predict_with_the_other_segmenter_says_so_and_agrees_on_the_seeds(cli, tmp_path):
+    import json as _json
+    meta = _json.loads((DEFAULT_MODEL / "meta.json").read_text(encoding="utf-8"))
+    trained = meta["tokenizer"]["backend"]
+    other = {"jieba": "rjieba", "rjieba": "jieba"}[trained]
+    report = SEEDS / "004_368e49043dcb499b.txt"
+    same = cli("predict", report, "-o", tmp_path / "a.jsonl", "-q")
+    swapped = cli("predict", report, "--segmenter", other, "-o", tmp_path / "b.jsonl", "-q")
+    assert same.returncode == swapped.returncode == 0
+    assert b"notice: the model was trained with " + trained.encode() in swapped.stderr and not same.stderr
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()

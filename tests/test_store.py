@@ -409,6 +409,8 @@ MODEL_ROWS = [
         then(set_param("use_tfidf", False), remove("vocabulary.json")), "arrays.npz", "does not use"),
     row("tokenizer-hmm-string", edit_meta(lambda m: m["tokenizer"].__setitem__("hmm", "no")), "meta.json",
         "tokenizer"),
+    row("tokenizer-backend-unknown", edit_meta(lambda m: m["tokenizer"].__setitem__("backend", "pkuseg")),
+        "meta.json", "backend must be one of jieba, rjieba"),
     row("meta-deeply-nested", deep_json, "meta.json", "corrupt JSON"),
     row("meta-not-utf8", write_bytes("meta.json", b"\xff{}"), "meta.json", "corrupt JSON"),
     row("meta-missing-field", edit_meta(lambda m: m.pop("files")), "meta.json", "missing field"),
