@@ -119,39 +119,42 @@ def analyse(model, texts, top_terms=5):
     features = model.features_.transform(list(texts))
     proba = model.proba_of_features(features)
     classes = list(model.classes_)
-    explain = _explainer(model, features) if top_terms > 0 else None
     results = []
-    for row, p in enumerate(proba):
+    for p in proba:
         scores = dict.fromkeys(model.labels_, 0.0)
         scores.update({c: float(v) for c, v in zip(classes, p)})
         primary, themes = themes_from_scores(scores, model.threshold_)
         results.append({"primary": primary, "scores": {k: round(v, 4) for k, v in scores.items()},
-                        "themes": themes,
-                        "top_terms": explain(row, classes.index(primary), top_terms) if explain else []})
+                        "themes": themes, "top_terms": []})
+    if top_terms > 0:
+        primaries = np.array([classes.index(r["primary"]) for r in results])
+        for result, terms in zip(results, _top_terms(model, features, primaries, top_terms)):
+            result["top_terms"] = terms
     return results
 
 
-def _explainer(model, features):
-    """``explain(row, class_index, k)``: the word terms whose TF-IDF weight pushed unit ``row``
-    of ``features`` towards the class the most (none without a word TF-IDF block)."""
+def _top_terms(model, features, class_of_row, k):
+    """For each row of ``features``, the (at most ``k``) word terms whose TF-IDF weight pushed
+    it towards its class the most, most first; for the whole batch at once."""
     tfidf = model.features_.tfidf_
     if tfidf is None:
-        return lambda row, class_index, k: []
+        return [[] for _ in class_of_row]
     n_words = len(tfidf.vocabulary)  # the word TF-IDF block is the first columns
     coef = model.coef_[:, :n_words]
     if coef.shape[0] == 1:  # binary problems store one row
         coef = np.vstack([-coef, coef])
     coef = coef - coef.mean(axis=0)  # towards this class rather than towards every class
-
-    def explain(row, class_index, k):
-        start, end = features.indptr[row], features.indptr[row + 1]
-        cols, values = features.indices[start:end], features.data[start:end]
-        keep = cols < n_words
-        cols, values = cols[keep], values[keep]
-        contribution = values * coef[class_index, cols]
-        order = np.argsort(-contribution, kind="stable")[:k]
-        return [tfidf.vocabulary[cols[i]] for i in order if contribution[i] > 0]
-    return explain
+    rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
+    word = features.indices < n_words
+    rows, cols = rows[word], features.indices[word]
+    contribution = features.data[word] * coef[class_of_row[rows], cols]
+    pushed = contribution > 0
+    rows, cols, contribution = rows[pushed], cols[pushed], contribution[pushed]
+    order = np.lexsort((-contribution, rows))  # by row, then most first; ties in column order
+    rows, cols = rows[order], cols[order]
+    bounds = np.searchsorted(rows, np.arange(features.shape[0] + 1))
+    vocabulary = tfidf.vocabulary
+    return [[vocabulary[c] for c in cols[start:min(end, start + k)]] for start, end in zip(bounds[:-1], bounds[1:])]
 
 
 def _label(model, batch, top_terms):
