@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import machine_line, publish  # noqa: E402
+from benchlib import machine_line, publish, table  # noqa: E402
 from bench_speed import THEMES_CMD, child_peak_rss  # noqa: E402
 from theme_classifier.reading import iter_input_paths  # noqa: E402
 
@@ -56,12 +56,12 @@ def main():
                                                         str(Path(tmp) / "emb"), "-q", *extra])
         rows.append((times, len(paths) * times, size * times, seconds, rss))
         print(f"  {times}×: {seconds / 60:.1f} min, {rss:.0f} MB", file=sys.stderr, flush=True)
-    lines = [f"Run {machine_line()}; `themes embed` (word2vec, 10 epochs, one thread) on the corpus "
-             f"repeated 1, 2 and 4 times.", "",
-             "| corpus | reports | MB | wall time | seconds per MB | peak RSS |", "|---|---:|---:|---:|---:|---:|"]
-    for times, reports, mb, seconds, rss in rows:
-        lines.append(f"| {times}× | {reports} | {mb:.0f} | {seconds / 60:.1f} min | {seconds / mb:.1f} | {rss:.0f} MB |")
-    publish("\n".join(lines) + "\n", args.out, "embed-scaling", write=not args.smoke)
+    text = table(f"Run {machine_line()}; `themes embed` (word2vec, 10 epochs, one thread) on the corpus "
+                 f"repeated 1, 2 and 4 times.",
+                 ["corpus", "reports:", "MB:", "wall time:", "seconds per MB:", "peak RSS:"],
+                 [[f"{times}×", reports, f"{mb:.0f}", f"{seconds / 60:.1f} min", f"{seconds / mb:.1f}", f"{rss:.0f} MB"]
+                  for times, reports, mb, seconds, rss in rows])
+    publish(text, args.out, "embed-scaling", write=not args.smoke)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_speed import THEMES_CMD, child_peak_rss  # noqa: E402
-from benchlib import machine_line, publish  # noqa: E402
+from benchlib import machine_line, publish, table  # noqa: E402
 
 
 def build_report(sources, size, path):
@@ -75,12 +75,12 @@ def main():
             rows.append((f"one {mb:g} MB file", size / 1e6, units, seconds, rss))
             report.unlink()
 
-    lines = [f"Run {machine_line()}; `themes predict BIG.txt -o x.jsonl -q` in a child process, BIG.txt "
-             f"made of the {len(sources)} reports of {corpus.name}/ repeated.", "",
-             "| input | MB | units | wall time (s) | peak RSS (MB) |", "|---|---:|---:|---:|---:|"]
-    for name, size_mb, units, seconds, rss in rows:
-        lines.append(f"| {name} | {size_mb:.2f} | {units:,} | {seconds:.1f} | {rss:.0f} |")
-    publish("\n".join(lines) + "\n", args.out, "memory", write=not args.smoke)
+    text = table(f"Run {machine_line()}; `themes predict BIG.txt -o x.jsonl -q` in a child process, BIG.txt "
+                 f"made of the {len(sources)} reports of {corpus.name}/ repeated.",
+                 ["input", "MB:", "units:", "wall time (s):", "peak RSS (MB):"],
+                 [[name, f"{size_mb:.2f}", f"{units:,}", f"{seconds:.1f}", f"{rss:.0f}"]
+                  for name, size_mb, units, seconds, rss in rows])
+    publish(text, args.out, "memory", write=not args.smoke)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,16 @@ def update_section(path, name, text):
     path.write_text(new, encoding="utf-8")
 
 
+def table(intro, header, rows):
+    """A benchmark's result: an intro line, a blank line and a Markdown table (header: column
+    names, a trailing ``:`` right-aligns; rows: lists of already formatted cells)."""
+    names = [h.rstrip(":") for h in header]
+    rules = ["---:" if h.endswith(":") else "---" for h in header]
+    lines = [intro, "", "| " + " | ".join(names) + " |", "|" + "|".join(rules) + "|"]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 def publish(text, path, name, write=True):
     """Print a benchmark's result and, unless ``write`` is false (smoke runs), store it as section ``name``."""
     print(text)

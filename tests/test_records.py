@@ -125,12 +125,17 @@ def test_gb18030_csv_from_excel_is_read(tmp_path):
                                    "themes": ["ecology", "livelihood"]}]
 
 
+def refused(path, match):
+    """The one-line message of ``read_records(path)``, which must fail with ``match``."""
+    with pytest.raises(InputError, match=match) as caught:
+        read_records(path)
+    return str(caught.value)
+
+
 def test_text_that_is_neither_utf8_nor_gb18030_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(b"id,text\r\n1,ok\r\n2,\xff\xff\r\n")
-    with pytest.raises(InputError, match="not UTF-8 \\(or GB18030\\) text at byte") as caught:
-        read_records(path)
-    assert str(caught.value).startswith(f"{path}: ")
+    assert refused(path, "not UTF-8 \\(or GB18030\\) text at byte").startswith(f"{path}: ")
 
 
 def test_csv_rows_with_the_wrong_number_of_fields_are_named_by_line(tmp_path):
@@ -140,9 +145,7 @@ def test_csv_rows_with_the_wrong_number_of_fields_are_named_by_line(tmp_path):
     assert [(n, p) for n, _, p in found] == [(2, None), (3, "wrong number of fields"), (4, "wrong number of fields"),
                                              (5, None)]
     assert [r["id"] for _, r, _ in found if r] == ["1", "4"]
-    with pytest.raises(InputError, match="wrong number of fields") as caught:
-        read_records(path)
-    assert str(caught.value).startswith(f"{path}:3: ")
+    assert refused(path, "wrong number of fields").startswith(f"{path}:3: ")
 
 
 def test_jsonl_problems_are_reported_per_line_and_blank_lines_skipped(tmp_path):
