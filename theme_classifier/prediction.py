@@ -183,9 +183,9 @@ def _label_paths(paths, model, top_terms, max_chars):
     return [_label_path(path, model, top_terms, max_chars) for path in paths]
 
 
-def _predict_one(path):
-    """Pool worker: :func:`_label_path` with the model forked from the parent."""
-    return _label_path(path, _WORKER["model"], _WORKER["top_terms"], _WORKER["max_chars"])
+def _predict_group(paths):
+    """Pool worker: :func:`_label_paths` with the model forked from the parent."""
+    return _label_paths(paths, _WORKER["model"], _WORKER["top_terms"], _WORKER["max_chars"])
 
 
 def _ignore_interrupt():
@@ -200,8 +200,33 @@ def _too_big_for_a_worker(path):
         return False  # the worker reports what is wrong with it
 
 
+#: Reports are sent to worker processes in groups of about this many bytes: one report is
+#: too little work to pay for a task's round trip once segmentation is fast.
+TASK_BYTES = 256 << 10
+
+
+def _groups(paths):
+    """Consecutive groups of ``paths`` of about :data:`TASK_BYTES`, as ``(group, too_big)``; an
+    input too big for a worker is a group of its own."""
+    group, total = [], 0
+    for path in paths:
+        if _too_big_for_a_worker(path):
+            if group:
+                yield group, False
+            yield [path], True
+            group, total = [], 0
+            continue
+        group.append(path)
+        total += _size(path)
+        if total >= TASK_BYTES:
+            yield group, False
+            group, total = [], 0
+    if group:
+        yield group, False
+
+
 def _in_parallel(paths, jobs):
-    """Run :func:`_predict_one` over paths in ``jobs`` forked processes, yielding
+    """Run :func:`_predict_group` over groups of paths in ``jobs`` forked processes, yielding
     ``(path, result)`` in input order.
 
     At most two tasks per process are in flight, so inputs are consumed (and a
@@ -212,17 +237,16 @@ def _in_parallel(paths, jobs):
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupt) as pool:
         pending = deque()
 
-        def result():
-            path, task = pending.popleft()
-            return path, task.get() if task is not None else None
+        def results():
+            group, task = pending.popleft()
+            return zip(group, task.get() if task is not None else [None])
 
-        for path in paths:
-            task = None if _too_big_for_a_worker(path) else pool.apply_async(_predict_one, (path,))
-            pending.append((path, task))
+        for group, too_big in _groups(paths):
+            pending.append((group, None if too_big else pool.apply_async(_predict_group, (group,))))
             if len(pending) >= 2 * jobs:
-                yield result()
+                yield from results()
         while pending:
-            yield result()
+            yield from results()
 
 
 def _size(path):
