@@ -24,12 +24,9 @@ BACKENDS = ("jieba", "rjieba")
 
 
 def backend_available(backend):
-    """Whether segmenter ``backend`` is installed."""
-    try:
-        importlib.metadata.version(backend)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
+    """Whether segmenter ``backend`` is installed (without importing it: that builds a dictionary)."""
+    import importlib.util
+    return importlib.util.find_spec(backend) is not None
 
 
 #: The backend new tokenizers (and so new models) use: rjieba where it is installed.
