@@ -68,6 +68,10 @@ def _flatten(record, fields):
     return flat
 
 
+#: ``json.dumps(record, ensure_ascii=False)`` without building an encoder for every record.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _write(records, fh, fields, csv_format):
     """Write records as JSONL, or as CSV with the explicit schema ``fields`` (never the first
     record's keys: records of one kind may lack optional fields). JSONL keeps the schema's fields."""
@@ -77,7 +81,7 @@ def _write(records, fh, fields, csv_format):
         for record in records:
             if names is not None:  # the schema's fields, in its order; absent optional ones stay absent
                 record = {name: record[name] for name in names if name in record}
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write(_encode(record) + "\n")
             count += 1
         return count
     writer = csv.writer(fh)
