@@ -1,6 +1,4 @@
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,13 +35,6 @@ def run_cli(*args, stdin=None, cwd=None):
     return Result(result.exit_code, result.stdout_bytes, result.stderr_bytes)
 
 
-def run_subprocess(*args, stdin=None, cwd=None):
-    """Run ``python -m theme_classifier`` in a real subprocess (for what only a process shows)."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "theme_classifier", *map(str, args)],
-                          input=stdin, capture_output=True, cwd=cwd or ROOT, env=env, timeout=600)
-
-
 @pytest.fixture
 def cli():
     return run_cli
@@ -69,10 +60,3 @@ def seed_vectors(embeddings_dir):
     from theme_classifier.embeddings import load_vectors
     return load_vectors(embeddings_dir)[0]
 
-
-@pytest.fixture(scope="session")
-def fixed_threshold_config(tmp_path_factory):
-    """A config that fixes the secondary-theme threshold, so training tests skip choosing it."""
-    path = tmp_path_factory.mktemp("config") / "fixed.toml"
-    path.write_text("threshold = 0.3\n", encoding="utf-8")
-    return path
