@@ -77,3 +77,11 @@ def test_partitions_keep_input_order_and_balance_bytes(tmp_path):
     groups = partitions(paths, 4)
     assert [p for group in groups for p in group] == paths
     assert [len(g) for g in groups] == [4, 1, 3]  # the large report alone
+
+
+def test_an_unusable_dask_address_is_a_one_line_error_and_writes_nothing(cli, tmp_path):
+    result = cli("predict", SEEDS, "--dask", "not an address", "-o", tmp_path / "p.jsonl", "-q")
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: not an address: cannot reach the Dask scheduler")
+    assert not (tmp_path / "p.jsonl").exists()

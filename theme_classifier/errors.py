@@ -72,6 +72,15 @@ class ModelError(ThemeError):
         super().__init__(f"{self.source}: {readable(str(problem))}")
 
 
+class ClusterError(ThemeError):
+    """A Dask cluster cannot be used (not installed, or its scheduler cannot be reached)."""
+
+    def __init__(self, address, problem):
+        self.source = readable(str(address))
+        self.problem = problem
+        super().__init__(f"{self.source}: {readable(str(problem))}")
+
+
 class OutputError(ThemeError):
     """An output cannot be written, or writing it would destroy something that is not ours."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .errors import ClusterError, InputError
 from .model import themes_from_scores
 from .reading import input_paths, iter_input_paths, report_ids
 from .records import iter_records
@@ -271,6 +271,19 @@ def partitions(paths, parts):
     return groups + [group] if group else groups
 
 
+def _connect(address):
+    """A Dask client of the scheduler at ``address``; a one-line error if that cannot be."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterError(address, "--dask needs Dask's distributed scheduler: "
+                                    "pip install 'theme_classifier[dask]'") from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(address, f"cannot reach the Dask scheduler ({type(exc).__name__}: {exc})") from None
+
+
 def _on_dask(paths, client, model, top_terms, max_chars):
     """Run :func:`_label_paths` over a Dask cluster, yielding ``(path, result)`` in input order.
 
@@ -278,8 +291,7 @@ def _on_dask(paths, client, model, top_terms, max_chars):
     the workers, so they must see the same files (a shared file system, as on a cluster).
     """
     if isinstance(client, str):
-        from distributed import Client
-        client = Client(client)
+        client = _connect(client)
     paths = list(paths)
     [shared_model] = client.scatter([model], broadcast=True)
     workers = max(1, len(client.scheduler_info()["workers"]))
