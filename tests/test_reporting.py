@@ -22,7 +22,10 @@ def write_predictions(path, rows):
 
 
 def read_csv(path):
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    """Rows of a CSV the tool wrote: UTF-8 with a byte-order mark, so that Excel reads it as UTF-8."""
+    data = path.read_bytes()
+    assert data.startswith("\ufeff".encode("utf-8"))
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def test_shares_sum_to_one_per_report_and_exclude_other():
@@ -162,3 +165,12 @@ def test_by_year_plot_draws_a_line_per_region_up_to_the_limit(tmp_path, regions)
         assert all(region in svg for region in PROVINCES[:regions]) and "mean over regions" not in svg
     else:
         assert not any(region in svg for region in PROVINCES) and f"mean over regions ({regions}–{regions} per year)" in svg
+
+
+def test_a_report_named_like_a_formula_stays_text_in_the_shares_tables(tmp_path):
+    rows = [prediction("=HYPERLINK(1)2020", "industry"), prediction("江苏省2020", "ecology")]
+    write_report(write_predictions(tmp_path / "pred.jsonl", rows), tmp_path / "out")
+    for name in ("shares.csv", "shares_wide.csv"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8-sig")
+        assert "'=HYPERLINK(1)2020" in text and "\n=HYPERLINK" not in text
+        assert {r["report"] for r in read_csv(tmp_path / "out" / name)} == {"'=HYPERLINK(1)2020", "江苏省2020"}

@@ -5,7 +5,6 @@ streaming passes — counts first, paragraphs for the HTML page second — so th
 thousands of reports never have to fit in memory at once.
 """
 
-import csv
 import html
 import io
 import re
@@ -17,7 +16,7 @@ from . import LABELS, OTHER
 from .errors import InputError
 from .reading import parse_metadata
 from .atomic import atomic_directory, atomic_write, check_replaceable
-from .records import iter_records
+from .records import iter_records, write_records
 
 #: One colour per label, used by every plot and the HTML page.
 COLOURS = {"industry": "#4e79a7", "ecology": "#59a14f", "livelihood": "#f28e2b",
@@ -115,11 +114,8 @@ def _as_year(value):
 # ------------------------------------------------------------------ tables
 
 def _write_csv(path, rows, fields):
-    def write(fh):
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    atomic_write(path, write)
+    # Through records: UTF-8 with a BOM for Excel, and a report named like a formula stays text.
+    write_records(rows, path, fields=tuple(fields))
 
 
 # ------------------------------------------------------------------- plots
