@@ -174,3 +174,19 @@ def test_a_report_named_like_a_formula_stays_text_in_the_shares_tables(tmp_path)
         text = (tmp_path / "out" / name).read_text(encoding="utf-8-sig")
         assert "'=HYPERLINK(1)2020" in text and "\n=HYPERLINK" not in text
         assert {r["report"] for r in read_csv(tmp_path / "out" / name)} == {"'=HYPERLINK(1)2020", "江苏省2020"}
+
+
+def test_lines_break_at_missing_years():
+    from theme_classifier.reporting import _gapped
+    xs, ys = _gapped({2015: 0.2, 2010: 0.1, 2011: 0.3})
+    assert xs[:2] == [2010, 2011] and xs[3:] == [2015] and ys[2] != ys[2]  # a NaN between 2011 and 2015
+
+
+def test_the_state_council_is_left_out_of_the_provincial_mean(tmp_path):
+    rows = []
+    for region in PROVINCES + ("国务院",):
+        for year in (2018, 2019):
+            rows.append(prediction(f"{region}{year}", "ecology"))
+    write_report(write_predictions(tmp_path / "pred.jsonl", rows), tmp_path / "out")
+    svg = svg_text(tmp_path / "out" / "by_year_ecology.svg")
+    assert f"mean over regions ({len(PROVINCES)}–{len(PROVINCES)} per year)" in svg

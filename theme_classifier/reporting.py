@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import LABELS, OTHER
 from .errors import InputError
-from .reading import parse_metadata
+from .reading import parse_metadata, report_level
 from .atomic import atomic_directory, atomic_write, check_replaceable
 from .records import iter_records, write_records
 
@@ -183,8 +183,25 @@ def plot_report_bars(summary, out_dir, share="unit_share"):
     return files
 
 
+def _gapped(by_year):
+    """Years and values of one line, with a gap (NaN) wherever a year is missing, so that a line
+    never joins two years with no report between them."""
+    xs, ys = [], []
+    for year in sorted(by_year):
+        if xs and year != xs[-1] + 1:
+            xs.append(year - 0.5)
+            ys.append(float("nan"))
+        xs.append(year)
+        ys.append(by_year[year])
+    return xs, ys
+
+
 def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
-    """A theme's share by year: one line per region, or the mean and spread when regions are many."""
+    """A theme's share by year: one line per region, or the mean and spread when regions are many.
+
+    Lines break where a year has no report. The mean and spread are over sub-national reports
+    only: the State Council's report (国务院) is not one region among the provinces.
+    """
     points = defaultdict(dict)  # region -> year -> share
     for row in summary.rows():
         if row["theme"] == theme and row["year"] != "":
@@ -196,21 +213,23 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
     fig, ax = plt.subplots(figsize=(9, 4.5))
     if len(points) <= MAX_REGION_LINES:
         for region, by_year in sorted(points.items()):
-            xs = sorted(by_year)
-            ax.plot(xs, [by_year[x] for x in xs], marker="o", markersize=3, label=region)
+            ax.plot(*_gapped(by_year), marker="o", markersize=3, label=region)
         ax.legend(frameon=False, fontsize=8, ncol=2)
     else:
         import numpy as np
+        regional = {region: by_year for region, by_year in points.items() if report_level(region) != "national"}
         dense, sparse = [], []  # the mean and spread only mean something with several regions
         for year in years:
-            values = np.array([by_year[year] for by_year in points.values() if year in by_year])
+            values = np.array([by_year[year] for by_year in regional.values() if year in by_year])
+            if not len(values):
+                continue
             (dense if len(values) >= MIN_REGIONS_FOR_MEAN else sparse).append((year, values))
         if dense:
-            xs = [y for y, _ in dense]
-            ax.fill_between(xs, [np.percentile(v, 25) for _, v in dense], [np.percentile(v, 75) for _, v in dense],
-                            color=colour(theme), alpha=0.25, label="25–75% of regions")
+            xs, low = _gapped({y: np.percentile(v, 25) for y, v in dense})
+            high = _gapped({y: np.percentile(v, 75) for y, v in dense})[1]
+            ax.fill_between(xs, low, high, color=colour(theme), alpha=0.25, label="25–75% of regions")
             counts = [len(v) for _, v in dense]
-            ax.plot(xs, [v.mean() for _, v in dense], color=colour(theme), marker="o", markersize=3,
+            ax.plot(*_gapped({y: v.mean() for y, v in dense}), color=colour(theme), marker="o", markersize=3,
                     label=f"mean over regions ({min(counts)}–{max(counts)} per year)")
         if sparse:
             ax.plot([y for y, v in sparse for _ in v], [x for _, v in sparse for x in v], linestyle="none",
