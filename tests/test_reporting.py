@@ -190,3 +190,23 @@ def test_the_state_council_is_left_out_of_the_provincial_mean(tmp_path):
     write_report(write_predictions(tmp_path / "pred.jsonl", rows), tmp_path / "out")
     svg = svg_text(tmp_path / "out" / "by_year_ecology.svg")
     assert f"mean over regions ({len(PROVINCES)}–{len(PROVINCES)} per year)" in svg
+
+
+def test_terminal_table_uses_the_shares_definition_and_aligns_chinese():
+    summary = ShareSummary()
+    for primary in ("ecology", "ecology", "industry", "other"):
+        summary.add(prediction("江苏省2020", primary))
+    summary.add(prediction("report_b", "industry"))
+    lines = summary.table().splitlines()
+    assert "66.7%" in lines[1] and "33.3%" in lines[1]  # of the 3 themed units, as in shares.csv
+    assert lines[1].endswith("      1      4")  # other, units
+    from theme_classifier.reporting import _width
+    assert len({_width(line) for line in lines}) == 1  # columns line up, Chinese counted double
+
+
+def test_terminal_table_totals_many_reports():
+    summary = ShareSummary()
+    for n in range(25):
+        summary.add(prediction(f"report{n}", "ecology" if n % 5 else "industry"))
+    lines = summary.table().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("all 25 reports") and "80.0%" in lines[1]

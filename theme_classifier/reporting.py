@@ -9,6 +9,7 @@ import html
 import io
 import re
 import shutil
+import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -92,16 +93,36 @@ class ShareSummary:
             wide.append(row)
         return wide
 
-    def table(self):
-        """Text table for the terminal: share of units per label (``other`` included), per report."""
-        header = f"{'report':<28}" + "".join(f"{label[:10]:>11}" for label in self.labels) + f"{'units':>7}"
-        lines = [header]
-        for report, entry in self.reports.items():
+    def table(self, max_reports=20):
+        """Text table for the terminal, with the shares of ``shares.csv``: each theme's share of
+        the units that have a theme (``other`` left out), then the units labelled ``other`` and
+        all units. Above ``max_reports`` reports, one line of totals over all of them instead."""
+        lines = [_pad("report", 28) + "".join(f"{label[:10]:>11}" for label in self.themes)
+                 + f"{'other':>7}{'units':>7}"]
+        entries = list(self.reports.items())
+        if len(entries) > max_reports:
+            total = Counter()
+            for _, entry in entries:
+                total.update(entry["units"])
+            entries = [(f"all {len(entries)} reports", {"units": total})]
+        for report, entry in entries:
             counts = entry["units"]
-            total = sum(counts.values())
-            lines.append(f"{report[:27]:<28}" + "".join(f"{counts[label] / total:>11.1%}" for label in self.labels)
-                         + f"{total:>7d}")
+            themed = sum(counts[t] for t in self.themes)
+            lines.append(_pad(report, 28) + "".join(f"{counts[t] / themed if themed else 0:>11.1%}" for t in self.themes)
+                         + f"{counts[OTHER]:>7d}{sum(counts.values()):>7d}")
         return "\n".join(lines)
+
+
+def _width(text):
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text, width):
+    """``text`` cut and padded to ``width`` terminal columns (one column left as a gap)."""
+    while _width(text) > width - 1:
+        text = text[:-1]
+    return text + " " * (width - _width(text))
 
 
 def _as_year(value):
