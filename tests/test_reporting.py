@@ -74,10 +74,15 @@ def test_write_report_tables_plots_and_html(tmp_path):
     assert result["reports"] == 7 and result["units"] == 25
     shares = read_csv(out / "shares.csv")
     assert len(shares) == 7 * 5
-    assert list(shares[0]) == ["report", "region", "year", "theme", "units", "chars", "unit_share", "char_share"]
+    assert list(shares[0]) == ["report", "region", "level", "province_code", "province", "year", "theme", "units",
+                               "chars", "unit_share", "char_share"]
+    assert (shares[0]["level"], shares[0]["province_code"], shares[0]["province"]) == ("provincial", "32", "Jiangsu")
     jiangsu_2019 = {r["theme"]: float(r["unit_share"]) for r in shares if r["report"] == "江苏省2019"}
     assert jiangsu_2019["ecology"] == pytest.approx(2 / 3)
-    assert len(read_csv(out / "shares_wide.csv")) == 7
+    wide = read_csv(out / "shares_wide.csv")
+    assert len(wide) == 7
+    jiangsu = next(r for r in wide if r["report"] == "江苏省2019")
+    assert (jiangsu["ecology_units"], jiangsu["industry_units"], jiangsu["other_units"]) == ("2", "1", "1")
     for name in ("shares_by_report", "by_year_ecology", "by_year_industry"):
         assert (out / f"{name}.png").stat().st_size > 1000
         svg = (out / f"{name}.svg").read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import LABELS, OTHER
 from .errors import InputError
 from .reading import parse_metadata, report_level
+from .regions import region_codes
 from .atomic import atomic_directory, atomic_write, check_replaceable
 from .records import iter_records, write_records
 
@@ -71,23 +72,27 @@ class ShareSummary:
         for report, entry in self.reports.items():
             unit_total = sum(entry["units"][t] for t in self.themes)
             char_total = sum(entry["chars"][t] for t in self.themes)
+            codes = region_codes(entry["region"])
             for theme in self.themes:
                 units, chars = entry["units"][theme], entry["chars"][theme]
-                rows.append({"report": report, "region": entry["region"], "year": entry["year"] or "",
+                rows.append({"report": report, "region": entry["region"], **codes, "year": entry["year"] or "",
                              "theme": theme, "units": units, "chars": chars,
                              "unit_share": round(units / unit_total, 6) if unit_total else 0.0,
                              "char_share": round(chars / char_total, 6) if char_total else 0.0})
         return rows
 
     def wide_rows(self):
-        """One row per report: unit counts and the unit and character share of each theme."""
+        """One row per report: region codes, unit counts (all, other, each theme) and the unit and
+        character share of each theme."""
         by_report = defaultdict(dict)
         for row in self.rows():
             by_report[row["report"]][row["theme"]] = row
         wide = []
         for report, entry in self.reports.items():
-            row = {"report": report, "region": entry["region"], "year": entry["year"] or "",
-                   "units": sum(entry["units"].values()), "other_units": entry["units"][OTHER]}
+            row = {"report": report, "region": entry["region"], **region_codes(entry["region"]),
+                   "year": entry["year"] or "", "units": sum(entry["units"].values()),
+                   "other_units": entry["units"][OTHER]}
+            row.update({f"{t}_units": entry["units"][t] for t in self.themes})
             row.update({f"{t}_unit_share": by_report[report][t]["unit_share"] for t in self.themes})
             row.update({f"{t}_char_share": by_report[report][t]["char_share"] for t in self.themes})
             wide.append(row)
@@ -459,8 +464,8 @@ def _is_report_dir(path):
 def _write_report_files(summary, predictions_path, out_dir, title, max_html_units):
     files = []
     shares = out_dir / "shares.csv"
-    _write_csv(shares, summary.rows(), ["report", "region", "year", "theme", "units", "chars",
-                                        "unit_share", "char_share"])
+    _write_csv(shares, summary.rows(), ["report", "region", "level", "province_code", "province", "year", "theme",
+                                        "units", "chars", "unit_share", "char_share"])
     wide = summary.wide_rows()
     _write_csv(out_dir / "shares_wide.csv", wide, list(wide[0]))
     files += [shares, out_dir / "shares_wide.csv"]
