@@ -85,3 +85,17 @@ def test_an_unusable_dask_address_is_a_one_line_error_and_writes_nothing(cli, tm
     lines = result.stderr.decode().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: not an address: cannot reach the Dask scheduler")
     assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_a_report_records_which_model_made_it(tmp_path):
+    from conftest import ROOT
+    from theme_classifier.store import load_model
+    model, _ = load_model(ROOT / "models" / "default")
+    predict_reports([SEEDS / "004_368e49043dcb499b.txt"], model, report_dir=tmp_path / "report")
+    provenance = json.loads((tmp_path / "report" / "provenance.json").read_text(encoding="utf-8"))
+    import hashlib
+    assert provenance["model"]["meta_sha256"] == hashlib.sha256(
+        (ROOT / "models" / "default" / "meta.json").read_bytes()).hexdigest()
+    assert provenance["predictions"]["sha256"] == hashlib.sha256(
+        (tmp_path / "report" / "predictions.jsonl").read_bytes()).hexdigest()
+    assert provenance["theme_classifier"] and provenance["created"]

@@ -405,5 +405,5 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     report = None
     if report_dir and count:
         report = write_report(output, report_dir, title=title or "Policy themes of government work reports",
-                              on_error=on_error)
+                              on_error=on_error, model=getattr(model, "provenance_", None))
     return {"units": count, "output": output, "summary": summary, "report": report}

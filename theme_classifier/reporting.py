@@ -419,7 +419,7 @@ def summarise_file(predictions_path, on_error=None):
 
 
 def write_report(predictions_path, out_dir, title="Policy themes of government work reports",
-                 max_html_units=DEFAULT_HTML_UNITS, on_error=None):
+                 max_html_units=DEFAULT_HTML_UNITS, on_error=None, model=None):
     """Write shares tables, plots and ``report.html`` for a predictions file.
 
     Parameters
@@ -430,6 +430,8 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
         Directory for ``shares.csv``, ``shares_wide.csv``, plots (SVG and PNG) and ``report.html``.
     max_html_units : int
         Most paragraphs listed in ``report.html``.
+    model : dict, optional
+        The model that made the predictions (its ``provenance_``), recorded in ``provenance.json``.
 
     Returns
     -------
@@ -445,9 +447,26 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
         if predictions.parent.resolve() == final_dir.resolve():
             shutil.copy2(predictions, out_dir / predictions.name)  # predict --report keeps its predictions there
         files = _write_report_files(summary, predictions_path, out_dir, title, max_html_units)
+        files.append(_write_provenance(out_dir, predictions, model))
     return {"reports": len(summary.reports),
             "units": sum(sum(e["units"].values()) for e in summary.reports.values()),
             "files": [str(final_dir / Path(f).relative_to(out_dir)) for f in files]}
+
+
+def _write_provenance(out_dir, predictions, model):
+    """``provenance.json``: what produced the tables (package, date, predictions file, model)."""
+    import datetime
+    import hashlib
+    import json
+    from . import __version__
+    record = {"theme_classifier": __version__,
+              "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "predictions": {"file": str(predictions),
+                              "sha256": hashlib.sha256(Path(predictions).read_bytes()).hexdigest()},
+              "model": model or "unknown: the predictions file does not say (themes predict --report records it)"}
+    path = out_dir / "provenance.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def check_report_dir(path):

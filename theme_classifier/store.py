@@ -535,6 +535,9 @@ def _load_model(path, backend=None):
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])
+    # Where the model came from, for the provenance of what it produces.
+    model.provenance_ = {"path": str(path), "name": path.resolve().name, "meta_sha256": file_sha256(path / META_FILE),
+                         "created": meta.get("created")}
     return model, meta
 
 
