@@ -41,6 +41,12 @@ def _readable_part(part):
         return raw.decode("utf-8", "backslashreplace")
 
 
+def short_repr(value, limit=60):
+    """``repr`` of a value from a file, cut to fit a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 class ThemeError(Exception):
     """Base class of all expected, user-facing errors."""
 

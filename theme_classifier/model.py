@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import LABELS, OTHER
+from .errors import short_repr
 from .features import FeaturePipeline, check_fitted
 
 #: Most themes a unit is given (codebook: usually 1, at most 3).
@@ -118,18 +119,14 @@ def params_problem(params, allowed, problem=param_problem):
 
     Both ``--config`` files and saved models' ``meta.json`` are checked with it.
     """
-    def short(value):  # values come from files: keep the message one short line
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-
     unknown = sorted(map(str, set(params) - set(allowed)))
     if unknown:
-        return (f"unknown parameter(s): {', '.join(map(short, unknown))} "
+        return (f"unknown parameter(s): {', '.join(map(short_repr, unknown))} "
                 f"(allowed: {', '.join(sorted(allowed))})")
     for name, value in params.items():
         message = problem(name, value)
         if message:
-            return f"{name} = {short(value)}: {message}"
+            return f"{name} = {short_repr(value)}: {message}"
     return None
 
 

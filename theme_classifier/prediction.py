@@ -194,10 +194,7 @@ def _ignore_interrupt():
 
 
 def _too_big_for_a_worker(path):
-    try:
-        return os.stat(path).st_size > PARALLEL_MAX_BYTES
-    except (OSError, ValueError):
-        return False  # the worker reports what is wrong with it
+    return _size(path) > PARALLEL_MAX_BYTES  # an unreadable input goes to a worker, which reports it
 
 
 #: Reports are sent to worker processes in groups of about this many bytes: one report is
@@ -250,6 +247,7 @@ def _in_parallel(paths, jobs):
 
 
 def _size(path):
+    """Size of an input in bytes; 0 if it cannot be read (whoever reads it reports why)."""
     try:
         return os.stat(path).st_size
     except (OSError, ValueError):

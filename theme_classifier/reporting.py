@@ -456,13 +456,12 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
 def _write_provenance(out_dir, predictions, model):
     """``provenance.json``: what produced the tables (package, date, predictions file, model)."""
     import datetime
-    import hashlib
     import json
     from . import __version__
+    from .embeddings import file_sha256
     record = {"theme_classifier": __version__,
               "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "predictions": {"file": str(predictions),
-                              "sha256": hashlib.sha256(Path(predictions).read_bytes()).hexdigest()},
+              "predictions": {"file": str(predictions), "sha256": file_sha256(predictions)},
               "model": model or "unknown: the predictions file does not say (themes predict --report records it)"}
     path = out_dir / "provenance.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -48,7 +48,7 @@ import numpy as np
 from . import LABELS, OTHER, __version__
 from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, read_json, read_regular_file,
                          write_vectors)
-from .errors import ModelError
+from .errors import ModelError, short_repr as _short
 from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
 from .model import (PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem,
@@ -141,12 +141,6 @@ def save_model(model, path, extra_meta=None):
             **(extra_meta or {}),
         }
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def _short(value, limit=60):
-    """``repr`` of a value from a file, cut to fit a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _one_line(exc):

@@ -302,8 +302,6 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     if silver_meta is not None:
         silver_meta["kept"] = len(silver_records)
     say("training the final model")
-    if vectors is None and params.get("use_w2v", True):
-        vectors = unit_vectors(texts, seed)
     model = fit_model(texts + [r["text"] for r in silver_records],
                       [r["primary"] for r in records] + [r["primary"] for r in silver_records], params, vectors,
                       [1.0] * len(records) + [silver_weight or 0.0] * len(silver_records))
