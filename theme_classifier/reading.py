@@ -728,7 +728,7 @@ def report_ids():
     return claim
 
 
-def read_reports(inputs, on_error=None):
+def read_reports(inputs, on_error=None, claim=None):
     """Yield a :class:`Document` per readable report among ``inputs``.
 
     Parameters
@@ -738,8 +738,11 @@ def read_reports(inputs, on_error=None):
     on_error : callable, optional
         Called with each :class:`InputError`; the bad file is skipped and the
         rest of the batch goes on. Without it the first error is raised.
+    claim : callable, optional
+        A :func:`report_ids` checker shared with other calls, so that report-id clashes are
+        found across them.
     """
-    claim = report_ids()
+    claim = claim or report_ids()
     for path in iter_input_paths(inputs, on_error=on_error):
         try:
             claim(path)

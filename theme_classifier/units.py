@@ -279,27 +279,23 @@ def report_units(inputs, on_error=None, max_chars=DEFAULT_MAX_CHARS, exclude_rep
         that report-id clashes are found across them.
     """
     from .errors import InputError
-    from .reading import iter_input_paths, read_report, report_ids
+    from .reading import read_reports
 
     def fail(err):
         if on_error is None:
             raise err
         on_error(err)
 
-    claim = claim or report_ids()
     exclude = set(exclude_reports)
-    for path in iter_input_paths(inputs, on_error=on_error):
-        doc = None
-        try:
-            claim(path)
-            doc = read_report(path)
-            if doc.id in exclude:
-                if counts is not None:
-                    counts["excluded_reports"] += 1
-                continue
+    for doc in read_reports(inputs, on_error, claim):
+        if doc.id in exclude:
             if counts is not None:
-                counts["reports"] += 1
-            empty = True
+                counts["excluded_reports"] += 1
+            continue
+        if counts is not None:
+            counts["reports"] += 1
+        empty = True
+        try:
             # A streamed report was checked whole by read_report; an error here means the
             # file changed (or became unreadable) since, after some of its units went out.
             for unit in iter_units(doc, max_chars or DEFAULT_MAX_CHARS):
