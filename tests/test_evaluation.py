@@ -39,3 +39,22 @@ def test_report_bootstrap_resamples_reports_not_units():
     values = np.array([1.0] * 50 + [0.0] * 50)
     low, high = report_bootstrap(reports, lambda i: values[i].mean(), n=200)
     assert low == 0.0 and high == 1.0  # two reports: a resample is all a, all b, or half and half
+
+
+def test_calibration_error_is_the_gap_between_confidence_and_accuracy():
+    from theme_classifier.evaluation import calibration_error
+    proba = np.array([[0.9, 0.1]] * 10)
+    assert calibration_error(proba, [0] * 10) == pytest.approx(0.1)  # 90% sure, always right
+    assert calibration_error(proba, [0] * 9 + [1]) == pytest.approx(0.0)  # 90% sure, right 9 in 10
+
+
+def test_fit_temperature_sharpens_under_confident_probabilities():
+    from theme_classifier.evaluation import calibration_error, fit_temperature, temper
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(4000, 4))
+    true = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    gold = np.array([rng.choice(4, p=p) for p in true])
+    blurred = temper(true, 2.0)  # a model as under-confident as ours was
+    temperature = fit_temperature(blurred, gold)
+    assert temperature == pytest.approx(0.5, abs=0.05)
+    assert calibration_error(temper(blurred, temperature), gold) < calibration_error(blurred, gold) / 3

@@ -388,6 +388,8 @@ MODEL_ROWS = [
     row("threshold-a-string", set_field("threshold", "0.3"), "meta.json", "threshold"),
     row("threshold-bool", set_field("threshold", True), "meta.json", "threshold"),
     row("threshold-null", set_field("threshold", None), "meta.json", "threshold"),
+    row("temperature-zero", set_field("temperature", 0), "meta.json", "temperature"),
+    row("temperature-a-string", set_field("temperature", "0.6"), "meta.json", "temperature"),
     row("params-a-list", set_field("params", [["ngram_range", [1, 2]]]), "meta.json", "params must be an object"),
     row("params-unknown-key", set_param("evil", 1), "meta.json", "unknown parameter"),
     row("params-ngram-range-one-int", set_param("ngram_range", [1]), "meta.json", "ngram_range"),
@@ -511,7 +513,7 @@ def _predictions(path):
 
 
 def _analysis(record):
-    return {key: record[key] for key in ("primary", "scores", "themes", "top_terms")}
+    return {key: record[key] for key in ("primary", "confidence", "scores", "themes", "top_terms")}
 
 
 def reference_load(path):
@@ -542,6 +544,7 @@ def reference_load(path):
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])
+    model.temperature_ = float(meta.get("temperature", 1.0))
     model.labels_ = tuple(params.get("labels") or LABELS)
     return model
 

@@ -232,3 +232,19 @@ def test_read_config_refuses_naming_the_file(tmp_path, name, content, message):
     with pytest.raises(InputError) as caught:
         read_config(path)
     assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+def test_training_calibrates_on_out_of_fold_probabilities(cli, tmp_path, embeddings_dir):
+    from conftest import SEED_LABELS
+    from theme_classifier.prediction import analyse
+    from theme_classifier.store import load_model
+    result = cli("train", "--labels", SEED_LABELS, "--embeddings", embeddings_dir, "-o", tmp_path / "m", "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))
+    cv = meta["metrics"]["cross_validation"]
+    assert meta["temperature"] == cv["temperature"] != 1.0
+    assert cv["calibration_error_tempered"] <= cv["calibration_error"]
+    model, _ = load_model(tmp_path / "m")
+    assert model.temperature_ == meta["temperature"]
+    [unit] = analyse(model, ["深入打好污染防治攻坚战，推进河长制。"])
+    assert unit["confidence"] == max(unit["scores"].values()) == unit["scores"][unit["primary"]]

@@ -95,6 +95,47 @@ def macro_f1(gold, predicted, labels=LABELS):
     return float(f1_score(gold, predicted, labels=list(labels), average="macro", zero_division=0))
 
 
+def calibration_error(proba, gold, bins=10):
+    """Expected calibration error: over ``bins`` equal-width bins of the top probability, the
+    mean gap between it and the accuracy, weighted by the share of units in the bin.
+
+    Parameters
+    ----------
+    proba : ndarray
+        Probabilities, one row per unit.
+    gold : array of int
+        The column of each unit's gold label.
+    """
+    proba, gold = np.asarray(proba), np.asarray(gold)
+    confidence, right = proba.max(axis=1), proba.argmax(axis=1) == gold
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    return float(sum(abs(right[which == b].mean() - confidence[which == b].mean()) * np.mean(which == b)
+                     for b in range(bins) if np.any(which == b)))
+
+
+def fit_temperature(proba, gold):
+    """The temperature that makes out-of-fold probabilities best calibrated: the ``T`` minimising
+    the log-loss of ``softmax(log(proba) / T)`` (temperature scaling, Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+    logits = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, 1.0))
+    gold = np.asarray(gold)
+
+    def log_loss(temperature):
+        scaled = logits / temperature
+        scaled -= scaled.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(scaled).sum(axis=1))
+        return float(np.mean(log_norm - scaled[np.arange(len(gold)), gold]))
+    return float(minimize_scalar(log_loss, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def temper(proba, temperature):
+    """``proba`` as a model with that calibration temperature would give them."""
+    scaled = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, 1.0)) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    np.exp(scaled, out=scaled)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
 def report_bootstrap(reports, statistic, n=1000, seed=0):
     """95% interval of ``statistic(indices)`` when whole reports are resampled with replacement.
 

@@ -38,9 +38,10 @@ def themes_from_scores(scores, threshold):
     return primary, [t for t in themes if t in chosen]
 
 
-def softmax_proba(features, coef, intercept):
-    """Class probabilities of a fitted (multinomial or binary) logistic regression."""
-    scores = np.asarray(features @ coef.T) + intercept
+def softmax_proba(features, coef, intercept, temperature=1.0):
+    """Class probabilities of a fitted (multinomial or binary) logistic regression, its scores
+    divided by ``temperature`` (calibration: below 1 sharpens under-confident probabilities)."""
+    scores = (np.asarray(features @ coef.T) + intercept) / temperature
     if coef.shape[0] == 1:  # binary: scikit-learn keeps one row, for the second class
         positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
         return np.column_stack([1.0 - positive, positive])
@@ -141,10 +142,8 @@ class ThemeClassifier:
     ----------
     ngram_range, min_df, char_ngram_range, use_tfidf, w2v_weight
         Feature settings (see :class:`~theme_classifier.features.FeaturePipeline`).
-    use_w2v : bool
-        Use the word-vector block; needs ``vectors``.
-    vectors : KeyedVectors or WordVectors, optional
-        Pre-trained word vectors (``themes embed``); ``fit`` never trains any.
+    use_w2v, vectors : bool, KeyedVectors or WordVectors
+        Whether to use the word-vector block, and its pre-trained vectors (``fit`` trains none).
     C : float
         Inverse regularisation strength.
     class_weight : {"balanced", "sqrt", None}
@@ -167,7 +166,8 @@ class ThemeClassifier:
     features_ : FeaturePipeline
     coef_, intercept_ : ndarray
         Logistic-regression weights (rows in :attr:`classes_` order).
-    threshold_ : float
+    threshold_, temperature_ : float
+        Secondary-theme threshold, and the calibration temperature (training sets it).
     """
 
     def __init__(self, ngram_range=(1, 1), min_df=1, char_ngram_range=(1, 2), use_tfidf=True, use_w2v=True,
@@ -228,13 +228,13 @@ class ThemeClassifier:
         with threadpool_limits(1, "blas"):  # BLAS threads only spin on problems this small
             classifier.fit(features, y, sample_weight=unit_weights(y, sample_weight, self.class_weight))
         self.classes_, self.coef_, self.intercept_ = classifier.classes_, classifier.coef_, classifier.intercept_
-        self.threshold_ = float(DEFAULT_THRESHOLD if self.threshold is None else self.threshold)
+        self.threshold_, self.temperature_ = float(DEFAULT_THRESHOLD if self.threshold is None else self.threshold), 1.0
         return self
 
     def proba_of_features(self, features):
         """:meth:`predict_proba` of an already computed feature matrix (``features_.transform``)."""
         check_fitted(self, "coef_")
-        return softmax_proba(features, self.coef_, self.intercept_)
+        return softmax_proba(features, self.coef_, self.intercept_, self.temperature_)
 
     def predict_proba(self, X):
         """Probability of each label (columns in :attr:`classes_` order) for unit texts ``X``."""

@@ -30,8 +30,8 @@ PARALLEL_MAX_BYTES = 4 << 20
 
 def prediction_fields(labels):
     """Schema of prediction records for a model with these ``labels`` (``themes predict``)."""
-    return ("id", "report", "unit", "heading", "text", "primary", ("scores", tuple(labels)), "themes",
-            "top_terms", "region", "year", "line", "start", "end")
+    return ("id", "report", "unit", "heading", "text", "primary", "confidence", ("scores", tuple(labels)),
+            "themes", "top_terms", "region", "year", "line", "start", "end")
 
 
 def is_units_file(path):
@@ -111,8 +111,9 @@ def analyse(model, texts, top_terms=5):
     Returns
     -------
     list of dict
-        ``primary``, ``scores`` (label → probability, in ``model.labels_`` order, rounded to
-        4 decimals), ``themes`` and ``top_terms``.
+        ``primary``, ``confidence`` (its calibrated probability), ``scores`` (label →
+        calibrated probability, in ``model.labels_`` order, rounded to 4 decimals), ``themes``
+        and ``top_terms``.
     """
     if not len(texts):
         return []
@@ -124,8 +125,8 @@ def analyse(model, texts, top_terms=5):
         scores = dict.fromkeys(model.labels_, 0.0)
         scores.update({c: float(v) for c, v in zip(classes, p)})
         primary, themes = themes_from_scores(scores, model.threshold_)
-        results.append({"primary": primary, "scores": {k: round(v, 4) for k, v in scores.items()},
-                        "themes": themes, "top_terms": []})
+        results.append({"primary": primary, "confidence": round(scores[primary], 4),
+                        "scores": {k: round(v, 4) for k, v in scores.items()}, "themes": themes, "top_terms": []})
     if top_terms > 0:
         primaries = np.array([classes.index(r["primary"]) for r in results])
         for result, terms in zip(results, _top_terms(model, features, primaries, top_terms)):

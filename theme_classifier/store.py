@@ -136,6 +136,7 @@ def save_model(model, path, extra_meta=None):
             "params": params,
             "seed": model.seed,
             "threshold": model.threshold_,
+            "temperature": model.temperature_,
             "tokenizer": tokenizer.config(),
             "files": files,
             **(extra_meta or {}),
@@ -225,6 +226,9 @@ def _check_meta(meta_file, meta):
         raise ModelError(meta_file, f"labels: unknown label {_short(unknown[0])} (known: {', '.join(known)})")
     if not _is_fraction(meta["threshold"]):
         raise ModelError(meta_file, f"threshold must be a number from 0 to 1, not {_short(meta['threshold'])}")
+    temperature = meta.get("temperature", 1.0)
+    if not (_is_number(temperature) and 0.01 <= temperature <= 100):
+        raise ModelError(meta_file, f"temperature must be a number from 0.01 to 100, not {_short(temperature)}")
     if not (meta["seed"] is None or _is_int(meta["seed"])):
         raise ModelError(meta_file, f"seed must be an integer or null, not {_short(meta['seed'])}")
     _check_params(meta_file, meta["params"])
@@ -529,6 +533,7 @@ def _load_model(path, backend=None):
     model.classes_ = np.array(meta["labels"], dtype=object)
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])
+    model.temperature_ = float(meta.get("temperature", 1.0))  # models before calibration have none
     # Where the model came from, for the provenance of what it produces.
     model.provenance_ = {"path": str(path), "name": path.resolve().name, "meta_sha256": file_sha256(path / META_FILE),
                          "created": meta.get("created")}

@@ -10,7 +10,8 @@ import numpy as np
 from . import LABELS
 from .embeddings import TokenStream, embed_corpus, load_vectors, train_word2vec
 from .errors import InputError
-from .evaluation import choose_threshold, decisions, group_splitter, score
+from .evaluation import (calibration_error, choose_threshold, decisions, fit_temperature, group_splitter, score,
+                         temper)
 from .label_set import DEFAULT as DEFAULT_LABEL_SET
 from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier, params_problem
@@ -146,14 +147,17 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
 
     Unless ``params`` fix a ``threshold``, the secondary-theme threshold is chosen on the
     out-of-fold probabilities (:func:`~theme_classifier.evaluation.choose_threshold`), and
-    set-F1 is measured at it: one number tuned on 12 candidates, slightly optimistic.
+    set-F1 is measured at it: one number tuned on 12 candidates, slightly optimistic. The
+    calibration temperature is fitted on the same probabilities
+    (:func:`~theme_classifier.evaluation.fit_temperature`).
 
     Returns
     -------
     dict
-        ``metrics`` (over all held-out units, with ``folds`` and ``threshold``),
-        ``predictions`` (each unit's out-of-fold ``primary``, ``themes`` and ``scores``,
-        in the order of ``records``) and ``threshold``.
+        ``metrics`` (over all held-out units, with ``folds``, ``threshold`` and the expected
+        calibration error before and after the temperature), ``predictions`` (each unit's
+        out-of-fold ``primary``, ``themes`` and ``scores``, in the order of ``records``),
+        ``threshold`` and ``temperature``.
     """
     params = dict(params or {})
     labels, [proba], folds = out_of_fold(records, params, vectors, silver, (silver_weight,), filter_silver,
@@ -165,8 +169,12 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
                    for (primary, themes), row in zip(decisions(proba, labels, threshold), proba)]
     metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
                     [r["themes"] for r in records], [p["themes"] for p in predictions], labels)
-    metrics.update(folds=folds, threshold=threshold)
-    return {"metrics": metrics, "predictions": predictions, "threshold": threshold}
+    gold = [labels.index(r["primary"]) for r in records]
+    temperature = fit_temperature(proba, gold)
+    metrics.update(folds=folds, threshold=threshold, temperature=temperature,
+                   calibration_error=calibration_error(proba, gold),
+                   calibration_error_tempered=calibration_error(temper(proba, temperature), gold))
+    return {"metrics": metrics, "predictions": predictions, "threshold": threshold, "temperature": temperature}
 
 
 def cross_validate_training(labels, config=None, seed=0, embeddings=None, label_set=None, progress=None):
@@ -285,12 +293,13 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         silver_meta.update(weight=silver_weight or 0.0, filter="agrees with a gold-only model" if filter_silver else None)
         if not silver_weight:
             silver_pool = []
-    metrics, threshold_from = {}, "default"
+    metrics, threshold_from, temperature = {}, "default", 1.0
     if cv and len({r["report"] for r in records}) > 1:
         say("cross-validating, grouped by report")
         result = cross_validate(records, params, vectors, silver_pool, silver_weight or 0.0,
                                          filter_silver, progress=lambda i, n: say(f"fold {i}/{n}"))
         metrics["cross_validation"] = result["metrics"]
+        temperature = result["temperature"]
         if params.get("threshold") is None:
             params["threshold"], threshold_from = result["threshold"], "out-of-fold probabilities"
     if params.get("threshold") is not None and threshold_from == "default":
@@ -305,6 +314,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
     model = fit_model(texts + [r["text"] for r in silver_records],
                       [r["primary"] for r in records] + [r["primary"] for r in silver_records], params, vectors,
                       [1.0] * len(records) + [silver_weight or 0.0] * len(silver_records))
+    model.temperature_ = temperature  # from the out-of-fold probabilities; 1 (none) without them
     meta = {
         "training": {
             "label_files": [str(p) for p in label_files(labels)],
