@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, needs_corpus, needs_devset
 
 SCRIPTS = ["bench_accuracy.py", "select_model.py", "learning_curve.py", "bench_suggest.py", "bench_silver.py",
-           "bench_memory.py", "bench_speed.py", "bench_backends.py", "bench_embed.py"]
+           "bench_memory.py", "bench_speed.py", "bench_backends.py", "bench_embed.py", "bench_calibration.py"]
 
 
 @pytest.mark.slow

@@ -129,6 +129,7 @@ def test_each_report_is_predicted_by_a_model_that_never_saw_it(cv_result, small_
         held_out = [i for i, r in enumerate(small_records) if r["report"] == report]
         rest = [i for i, r in enumerate(small_records) if r["report"] != report]
         model = fit_model([texts[i] for i in rest], [labels[i] for i in rest], {"seed": 0}, seed_vectors)
+        model.temperature_ = cv_result["temperature"]  # out-of-fold scores are calibrated ones
         expected = model.predict_proba([texts[i] for i in held_out])
         columns = list(model.classes_)
         for row, i in zip(expected, held_out):

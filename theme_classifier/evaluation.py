@@ -129,8 +129,10 @@ def fit_temperature(proba, gold):
 
 
 def temper(proba, temperature):
-    """``proba`` as a model with that calibration temperature would give them."""
-    scaled = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, 1.0)) / temperature
+    """``proba`` as a model with that calibration temperature would give them (a label with no
+    probability, one its fold never saw, keeps none)."""
+    with np.errstate(divide="ignore"):
+        scaled = np.log(np.asarray(proba, dtype=np.float64)) / temperature
     scaled -= scaled.max(axis=1, keepdims=True)
     np.exp(scaled, out=scaled)
     return scaled / scaled.sum(axis=1, keepdims=True)

@@ -145,11 +145,11 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
                             filter_silver=False, progress=None):
     """Cross-validate training itself, holding out whole reports (see :func:`out_of_fold`).
 
-    Unless ``params`` fix a ``threshold``, the secondary-theme threshold is chosen on the
-    out-of-fold probabilities (:func:`~theme_classifier.evaluation.choose_threshold`), and
-    set-F1 is measured at it: one number tuned on 12 candidates, slightly optimistic. The
-    calibration temperature is fitted on the same probabilities
-    (:func:`~theme_classifier.evaluation.fit_temperature`).
+    The calibration temperature is fitted on the out-of-fold probabilities
+    (:func:`~theme_classifier.evaluation.fit_temperature`). Unless ``params`` fix a
+    ``threshold``, the secondary-theme threshold is then chosen on the calibrated out-of-fold
+    probabilities (:func:`~theme_classifier.evaluation.choose_threshold`), and set-F1 is
+    measured at it: one number tuned on 12 candidates, slightly optimistic.
 
     Returns
     -------
@@ -160,8 +160,10 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
         ``threshold`` and ``temperature``.
     """
     params = dict(params or {})
-    labels, [proba], folds = out_of_fold(records, params, vectors, silver, (silver_weight,), filter_silver,
-                                         progress)
+    labels, [raw], folds = out_of_fold(records, params, vectors, silver, (silver_weight,), filter_silver, progress)
+    gold = [labels.index(r["primary"]) for r in records]
+    temperature = fit_temperature(raw, gold)
+    proba = temper(raw, temperature)  # the probabilities the calibrated model will give
     threshold = params.get("threshold")
     if threshold is None:
         threshold = choose_threshold(proba, labels, [r["themes"] for r in records])
@@ -169,11 +171,8 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
                    for (primary, themes), row in zip(decisions(proba, labels, threshold), proba)]
     metrics = score([r["primary"] for r in records], [p["primary"] for p in predictions],
                     [r["themes"] for r in records], [p["themes"] for p in predictions], labels)
-    gold = [labels.index(r["primary"]) for r in records]
-    temperature = fit_temperature(proba, gold)
     metrics.update(folds=folds, threshold=threshold, temperature=temperature,
-                   calibration_error=calibration_error(proba, gold),
-                   calibration_error_tempered=calibration_error(temper(proba, temperature), gold))
+                   calibration_error=calibration_error(raw, gold), calibration_error_tempered=calibration_error(proba, gold))
     return {"metrics": metrics, "predictions": predictions, "threshold": threshold, "temperature": temperature}
 
 
