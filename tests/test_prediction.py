@@ -99,3 +99,20 @@ def test_a_report_records_which_model_made_it(tmp_path):
     assert provenance["predictions"]["sha256"] == hashlib.sha256(
         (tmp_path / "report" / "predictions.jsonl").read_bytes()).hexdigest()
     assert provenance["theme_classifier"] and provenance["created"]
+
+
+def test_review_below_writes_the_doubtful_units_in_the_suggest_format(cli, tmp_path):
+    from theme_classifier.prediction import suggest_fields
+    from theme_classifier.records import read_records
+    out = tmp_path / "pred.csv"
+    result = cli("predict", SEEDS, "-o", out, "--review-below", "0.6")
+    assert result.returncode == 0, result.stderr.decode()
+    predicted = read_records(out)
+    review = read_records(tmp_path / "pred_review.csv")
+    doubtful = [p for p in predicted if float(p["confidence"]) < 0.6]
+    assert 0 < len(review) == len(doubtful) < len(predicted)
+    assert [r["id"] for r in review] == [p["id"] for p in doubtful]
+    assert list(review[0]) == [f for f in suggest_fields()]
+    assert all(r["source"] == "review" and not r["primary"] and r["model_1"] for r in review)
+    assert f"{len(review)} units to review in" in result.stderr.decode()
+    assert cli("predict", SEEDS, "--review-below", "0.6", "-q").returncode == 1  # stdout: nowhere to put it

@@ -382,9 +382,12 @@ def _format_training(meta, output):
                    "workers must see the input files.")
 @click.option("--segmenter", type=click.Choice(BACKENDS), default=None,
               help="Word segmenter; default: the one the model was trained with.")
+@click.option("--review-below", type=click.FloatRange(0, 1), default=None, metavar="P",
+              help="Also write the paragraphs whose confidence is below P, with context, to check by hand "
+                   "(review.csv in --report, else <output>_review.csv; the format of 'themes suggest').")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @_friendly
-def predict(inputs, model_dir, output, top_terms, report_dir, jobs, dask_address, segmenter, quiet):
+def predict(inputs, model_dir, output, top_terms, report_dir, jobs, dask_address, segmenter, review_below, quiet):
     """Label every paragraph of reports with its policy themes.
 
     INPUTS are report files or directories (split as in 'themes split'), - for
@@ -397,14 +400,18 @@ def predict(inputs, model_dir, output, top_terms, report_dir, jobs, dask_address
       themes predict 江苏省2020.txt -m models/default --top-terms 3
       themes predict ../shared/corpus/reports --jobs 2 --report out/   # + tables, plots, report.html
       themes predict reports/ --dask tcp://scheduler:8786 -o predictions.jsonl
+      themes predict seeds/ -o pred.csv --review-below 0.6   # + pred_review.csv to check by hand
     """
     from .prediction import predict_reports
     errors = _ErrorCounter()
     result = predict_reports(inputs, _load_model(model_dir, segmenter), output, report_dir, top_terms, _cap_jobs(jobs),
-                             on_error=errors, track=_track(quiet, "predicting"), dask=dask_address)
+                             on_error=errors, track=_track(quiet, "predicting"), dask=dask_address,
+                             review_below=review_below)
     if not quiet:
         click.echo(result["summary"].table(), err=True)
         click.echo(f"{result['units']} units labelled", err=True)
+        if result["review"]:
+            click.echo(f"{result['review']['units']} units to review in {result['review']['file']}", err=True)
         _echo_report(result["report"], report_dir)
     errors.finish()
 

@@ -6,6 +6,7 @@ does not grow with the size of a report (plain-text reports are read a chunk at 
 time, see :mod:`theme_classifier.reading`).
 """
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ClusterError, InputError
+from .errors import ClusterError, InputError, OutputError
 from .model import themes_from_scores
-from .reading import input_paths, iter_input_paths, report_ids
+from .reading import input_paths, iter_input_paths, report_ids, report_level
 from .records import iter_records
 from .units import report_units
 
@@ -26,6 +27,34 @@ _BATCH = 512
 #: ``jobs > 1``: a worker hands back all of an input's predictions at once; reports are far
 #: smaller.
 PARALLEL_MAX_BYTES = 4 << 20
+
+
+#: Columns with the model's two most probable labels; left out of blind batches.
+MODEL_FIELDS = ("model_1", "p_1", "model_2", "p_2")
+_BASE_FIELDS = ("id", "report", "region", "year", "level", "heading", "prev", "text", "next",
+                "start", "end", "source")
+
+
+def suggest_fields(blind=False):
+    """Schema of units to label (``themes suggest``, ``predict --review-below``); ``blind`` drops
+    the model's columns."""
+    return _BASE_FIELDS + (() if blind else MODEL_FIELDS) + ("primary", "themes")
+
+
+def in_context(records):
+    """Add ``prev``/``next`` paragraphs and ``level`` to unit records that arrive report by report."""
+    for _, group in itertools.groupby(records, key=lambda r: r["report"]):
+        group = list(group)
+        for i, record in enumerate(group):
+            yield {**record, "level": report_level(record.get("region")),
+                   "prev": group[i - 1]["text"] if i else "",
+                   "next": group[i + 1]["text"] if i + 1 < len(group) else ""}
+
+
+def model_guesses(record):
+    """The model's two most probable labels of a prediction, and the gap between them."""
+    (first, p1), (second, p2) = sorted(record["scores"].items(), key=lambda kv: -kv[1])[:2]
+    return {"model_1": first, "p_1": p1, "model_2": second, "p_2": p2, "_margin": p1 - p2}
 
 
 def prediction_fields(labels):
@@ -360,7 +389,7 @@ def predict(inputs, model, top_terms=5, on_error=None, max_chars=None, jobs=1, d
 
 
 def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jobs=1, on_error=None, track=None,
-                    title=None, dask=None):
+                    title=None, dask=None, review_below=None):
     """Label every unit of the inputs, write the predictions, and (optionally) the theme report.
 
     What ``themes predict`` does, as one call.
@@ -381,13 +410,18 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
         As for :func:`predict` (standard input forces ``jobs=1`` and no Dask).
     track : callable, optional
         Wraps the list of input paths, e.g. in a progress bar.
+    review_below : float, optional
+        Also write the units whose ``confidence`` is below this, with their context, for a
+        person to check (``review.csv`` in ``report_dir``, else ``<output>_review.csv``), in
+        the format of ``themes suggest``.
 
     Returns
     -------
     dict
         ``units`` (count), ``output``, ``summary`` (a
-        :class:`~theme_classifier.reporting.ShareSummary`) and ``report`` (what
-        :func:`~theme_classifier.reporting.write_report` returned, or None).
+        :class:`~theme_classifier.reporting.ShareSummary`), ``report`` (what
+        :func:`~theme_classifier.reporting.write_report` returned, or None) and ``review``
+        (the review file and how many units it holds, or None).
     """
     from .records import write_records
     from .reporting import ShareSummary, check_report_dir, write_report
@@ -395,14 +429,46 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     if report_dir:
         check_report_dir(report_dir)  # before any work, not after
         output = output or str(Path(report_dir) / "predictions.jsonl")
+    review = None
+    if review_below is not None:
+        if output is None or str(output) == "-":
+            raise OutputError("--review-below", "needs an output file (-o) or a report folder (--report)")
+        review = (Path(report_dir) / "review.csv" if report_dir
+                  else Path(output).with_name(Path(output).stem + "_review.csv"))
     paths = input_paths(inputs, on_error, output, track)
     if "-" in map(str, inputs):
         jobs, dask = 1, None  # worker processes cannot read standard input
     summary = ShareSummary(model.labels_)
-    predictions = predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs, dask=dask)
-    count = write_records(map(summary.add, predictions), output, fields=prediction_fields(model.labels_))
+    predictions = map(summary.add, predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs, dask=dask))
+    doubtful = []
+    if review is not None:
+        predictions = _watch(predictions, review_below, doubtful)
+    count = write_records(predictions, output, fields=prediction_fields(model.labels_))
+    if review is not None:
+        write_records(doubtful, review, fields=suggest_fields())
+        review = {"file": str(review), "units": len(doubtful)}
     report = None
     if report_dir and count:
         report = write_report(output, report_dir, title=title or "Policy themes of government work reports",
                               on_error=on_error, model=getattr(model, "provenance_", None))
-    return {"units": count, "output": output, "summary": summary, "report": report}
+    return {"units": count, "output": output, "summary": summary, "report": report, "review": review}
+
+
+def _watch(predictions, below, doubtful):
+    """Pass ``predictions`` on, and append to ``doubtful`` those with confidence below ``below``,
+    in context (report by report, so only one report is held at a time)."""
+    held = []
+
+    def flush():
+        for record in in_context(held):
+            if record["confidence"] < below:
+                doubtful.append({**record, **model_guesses(record), "source": "review", "primary": "",
+                                 "themes": []})
+        held.clear()
+
+    for record in predictions:
+        if held and record["report"] != held[-1]["report"]:
+            flush()
+        held.append(record)
+        yield record
+    flush()

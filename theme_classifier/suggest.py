@@ -6,30 +6,21 @@ in context, and empty ``primary``/``themes`` columns for the annotator to fill i
 """
 
 import heapq
-import itertools
 import random
 import re
 from collections import Counter, defaultdict
 
 from .labels import label_files
-from .reading import iter_input_paths, report_level
+from .prediction import in_context, model_guesses, suggest_fields
+from .reading import iter_input_paths
 from .records import iter_records, write_records
 
-#: Columns with the model's two most probable labels; left out of blind batches.
-MODEL_FIELDS = ("model_1", "p_1", "model_2", "p_2")
-_BASE_FIELDS = ("id", "report", "region", "year", "level", "heading", "prev", "text", "next",
-                "start", "end", "source")
 #: A repeated pick from the same report or stratum (region × decade) must be this much more
 #: uncertain (in top-two margin) to be chosen, so suggestions spread over the corpus.
 REPORT_PENALTY = 0.15
 STRATUM_PENALTY = 0.05
 #: Character 4-gram Jaccard similarity above which two paragraphs count as near-duplicates.
 NEAR_DUPLICATE = 0.6
-
-
-def suggest_fields(blind=False):
-    """Schema of suggestion records (``themes suggest``); ``blind`` drops the model's columns."""
-    return _BASE_FIELDS + (() if blind else MODEL_FIELDS) + ("primary", "themes")
 
 
 def _key(text):
@@ -52,16 +43,6 @@ def labelled_units(paths):
                 if isinstance(record.get("text"), str):
                     texts.add(_key(record["text"]))
     return ids, texts
-
-
-def _in_context(records):
-    """Add ``prev``/``next`` paragraphs and ``level`` to unit records that arrive report by report."""
-    for _, group in itertools.groupby(records, key=lambda r: r["report"]):
-        group = list(group)
-        for i, record in enumerate(group):
-            yield {**record, "level": report_level(record.get("region")),
-                   "prev": group[i - 1]["text"] if i else "",
-                   "next": group[i + 1]["text"] if i + 1 < len(group) else ""}
 
 
 def _stratum(record):
@@ -174,14 +155,13 @@ def suggest_units(inputs, n, model=None, random_sample=False, labelled=(), exclu
     else:
         records = predict(paths, model, top_terms=0, on_error=on_error, jobs=jobs)
     candidates, seen = [], set(skip_texts)
-    for record in _in_context(records):
+    for record in in_context(records):
         key = _key(record["text"])
         if record["id"] in skip_ids or key in seen or not key:
             continue
         seen.add(key)
         if model is not None:
-            (first, p1), (second, p2) = sorted(record["scores"].items(), key=lambda kv: -kv[1])[:2]
-            record.update(model_1=first, p_1=p1, model_2=second, p_2=p2, _margin=p1 - p2)
+            record.update(model_guesses(record))
         candidates.append(record)
     if random_sample:
         rows, source = _stratified_random(candidates, n, random.Random(seed)), "random"
