@@ -455,20 +455,9 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
 
 
 def _watch(predictions, below, doubtful):
-    """Pass ``predictions`` on, and append to ``doubtful`` those with confidence below ``below``,
-    in context (report by report, so only one report is held at a time)."""
-    held = []
-
-    def flush():
-        for record in in_context(held):
-            if record["confidence"] < below:
-                doubtful.append({**record, **model_guesses(record), "source": "review", "primary": "",
-                                 "themes": []})
-        held.clear()
-
-    for record in predictions:
-        if held and record["report"] != held[-1]["report"]:
-            flush()
-        held.append(record)
+    """Pass ``predictions`` on (with their context fields, which the predictions schema leaves
+    out), and append to ``doubtful`` those with confidence below ``below``."""
+    for record in in_context(predictions):  # holds one report at a time
+        if record["confidence"] < below:
+            doubtful.append({**record, **model_guesses(record), "source": "review", "primary": "", "themes": []})
         yield record
-    flush()
