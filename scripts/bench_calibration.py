@@ -19,19 +19,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from theme_classifier.evaluation import calibration_error, report_bootstrap  # noqa: E402
+from theme_classifier.evaluation import calibration_error, reliability, report_bootstrap  # noqa: E402
 from theme_classifier.labels import load_labels  # noqa: E402
 from theme_classifier.store import load_model  # noqa: E402
 
 from benchlib import machine_line, publish, table  # noqa: E402
-
-
-def reliability(proba, gold, bins=10):
-    """Per bin of the top probability: (mean confidence, accuracy, units)."""
-    confidence, right = proba.max(axis=1), proba.argmax(axis=1) == gold
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    return [(confidence[which == b].mean(), right[which == b].mean(), int(np.sum(which == b)))
-            for b in range(bins) if np.any(which == b)]
 
 
 def main():

@@ -95,9 +95,9 @@ def macro_f1(gold, predicted, labels=LABELS):
     return float(f1_score(gold, predicted, labels=list(labels), average="macro", zero_division=0))
 
 
-def calibration_error(proba, gold, bins=10):
-    """Expected calibration error: over ``bins`` equal-width bins of the top probability, the
-    mean gap between it and the accuracy, weighted by the share of units in the bin.
+def reliability(proba, gold, bins=10):
+    """Over ``bins`` equal-width bins of the top probability: ``(mean top probability, accuracy,
+    units)`` of each bin that has units (a reliability diagram's points).
 
     Parameters
     ----------
@@ -109,8 +109,15 @@ def calibration_error(proba, gold, bins=10):
     proba, gold = np.asarray(proba), np.asarray(gold)
     confidence, right = proba.max(axis=1), proba.argmax(axis=1) == gold
     which = np.minimum((confidence * bins).astype(int), bins - 1)
-    return float(sum(abs(right[which == b].mean() - confidence[which == b].mean()) * np.mean(which == b)
-                     for b in range(bins) if np.any(which == b)))
+    return [(float(confidence[which == b].mean()), float(right[which == b].mean()), int(np.sum(which == b)))
+            for b in range(bins) if np.any(which == b)]
+
+
+def calibration_error(proba, gold, bins=10):
+    """Expected calibration error: the gap between mean top probability and accuracy in each bin
+    of :func:`reliability`, weighted by the share of units in the bin."""
+    return float(sum(abs(accuracy - confidence) * units
+                     for confidence, accuracy, units in reliability(proba, gold, bins)) / max(len(gold), 1))
 
 
 def fit_temperature(proba, gold):
