@@ -7,6 +7,7 @@ them parses numbers and words only, never pickled objects.
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -171,24 +172,21 @@ def parse_vectors(data, source):
     if count * (width + 1) > body:  # every word takes at least a space and its vector
         raise ModelError(source, f"corrupt word vectors (truncated: the header claims {count} words of {size} "
                                  f"dimensions, at least {count * (width + 1)} bytes, but {body} bytes follow it)")
+    # One regular-expression pass in C finds every record (``[newline] word space vector``); the
+    # records must then cover the body exactly, so garbage between them cannot slip through.
+    records = re.compile(rb"(\n?)([^ \n]+) (.{%d})" % width, re.S).findall(data, header_end + 1)
+    covered = sum(len(newline) + len(word) for newline, word, _ in records) + len(records) * (width + 1)
+    rest = data[header_end + 1 + covered:]
+    if len(records) != count or rest not in (b"", b"\n"):
+        raise ModelError(source, f"corrupt word vectors (the header claims {count} words of {size} dimensions, "
+                                 f"but the file holds {len(records)} such records, or bytes that are not one)")
     try:
-        words, starts = [], np.empty(count, dtype=np.int64)
-        pos = header_end + 1
-        for row in range(count):
-            if data[pos:pos + 1] == b"\n":  # the C tool ends each vector with a newline, gensim not always
-                pos += 1
-            space = data.index(b" ", pos)
-            words.append(data[pos:space].decode("utf-8"))
-            starts[row] = space + 1
-            pos = space + 1 + width
-        if pos > len(data) or data[pos:].strip():
-            raise ValueError("unexpected size")
+        words = b"\n".join([word for _, word, _ in records]).decode("utf-8").split("\n")
         # One join of every vector's bytes instead of a NumPy call per word.
-        packed = b"".join([data[start:start + width] for start in starts.tolist()])
-        vectors = np.frombuffer(packed, dtype="<f4").reshape(count, size).astype(np.float32)
-    except (ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise ModelError(source, f"corrupt word vectors ({type(exc).__name__}; truncated, or the header "
-                                 f"does not match the vectors)") from None
+        vectors = np.frombuffer(b"".join([vector for *_, vector in records]), dtype="<f4").reshape(count, size)
+        vectors = vectors.astype(np.float32)
+    except UnicodeDecodeError as exc:
+        raise ModelError(source, f"corrupt word vectors ({type(exc).__name__}; a word is not UTF-8)") from None
     if not np.isfinite(vectors).all():
         raise ModelError(source, "corrupt word vectors (NaN or infinite values)")
     return WordVectors(words, vectors)

@@ -73,10 +73,10 @@ class TfidfTransform:
         self._ngram_keys = None
         if analyzer == "char" and self.ngram_range[1] <= _MAX_PACKED:
             self._ngram_keys = {}
+            lengths = np.fromiter(map(len, self.vocabulary), dtype=np.int64, count=len(self.vocabulary))
             for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
-                terms = [(t, c) for t, c in self.vocabulary_.items() if len(t) == n]
-                self._ngram_keys[n] = _IntTable(_pack([t for t, _ in terms], n),
-                                                np.array([c for _, c in terms], dtype=np.int64))
+                columns = np.flatnonzero(lengths == n)
+                self._ngram_keys[n] = _IntTable(_pack([self.vocabulary[c] for c in columns.tolist()], n), columns)
 
     @classmethod
     def from_sklearn(cls, vectorizer, analyzer="word"):
@@ -359,8 +359,8 @@ class FeaturePipeline:
         self.word_index_ = None
         if self.vectors is not None and tfidf is not None and tuple(tfidf.ngram_range) == (1, 1):
             index = dict(tfidf.vocabulary_)
-            for word in self.vectors.index_to_key:
-                index.setdefault(word, len(index))
+            extra = [word for word in self.vectors.index_to_key if word not in index]
+            index.update(zip(extra, range(len(index), len(index) + len(extra))))
             columns = np.full(len(index), -1, dtype=np.int64)
             columns[:len(tfidf.vocabulary)] = np.arange(len(tfidf.vocabulary))
             rows = np.full(len(index), -1, dtype=np.int64)

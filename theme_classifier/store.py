@@ -338,7 +338,7 @@ def _text(file, data):
 
 def _vocabulary(file, data):
     vocabulary = parse_json(data, file)
-    if not isinstance(vocabulary, list) or not all(isinstance(term, str) for term in vocabulary):
+    if not isinstance(vocabulary, list) or not set(map(type, vocabulary)) <= {str}:
         raise ModelError(file, "must be a JSON list of strings (the TF-IDF feature names in column order)")
     if len(set(vocabulary)) != len(vocabulary):
         raise ModelError(file, "has duplicate terms")

@@ -8,6 +8,7 @@ import logging
 import re
 from importlib import resources
 from itertools import chain
+from pathlib import Path
 
 #: Token every number (2023, 8.8%, 1.2万) is folded into, so figures do not become vocabulary.
 NUMBER = "<num>"
@@ -31,6 +32,27 @@ def backend_available(backend):
 
 #: The backend new tokenizers (and so new models) use: rjieba where it is installed.
 DEFAULT_BACKEND = "rjieba" if backend_available("rjieba") else "jieba"
+
+
+def _rjieba_class():
+    """rjieba's ``Jieba`` class, loaded from its extension module without running the package's
+    ``__init__``, which builds a global segmenter we never use (a tenth of a second at start-up)."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+    name = "rjieba.rjieba"
+    if name not in sys.modules:
+        package = importlib.util.find_spec("rjieba")
+        found = [path for folder in package.submodule_search_locations for path in Path(folder).glob("rjieba*")
+                 if path.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
+        if not found:  # an unusual build: the package's own import always works
+            import rjieba
+            return rjieba.Jieba
+        spec = importlib.util.spec_from_file_location(name, found[0])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module  # a later ``import rjieba`` reuses it
+    return sys.modules[name].Jieba
 
 
 def _data_path(name):
@@ -88,8 +110,7 @@ class Tokenizer:
                 if parts:
                     entries.append((parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None))
             if self.backend == "rjieba":
-                import rjieba
-                segmenter = rjieba.Jieba()
+                segmenter = _rjieba_class()()
                 for word, freq in entries:
                     segmenter.add_word(word, freq, None)
                 hmm = self.hmm
