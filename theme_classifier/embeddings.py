@@ -175,18 +175,19 @@ def parse_vectors(data, source):
     # One regular-expression pass in C finds every record (``[newline] word space vector``); the
     # records must then cover the body exactly, so garbage between them cannot slip through.
     records = re.compile(rb"(\n?)([^ \n]+) (.{%d})" % width, re.S).findall(data, header_end + 1)
-    covered = sum(len(newline) + len(word) for newline, word, _ in records) + len(records) * (width + 1)
+    newlines, words, vectors = zip(*records) if records else ((), (), ())
+    words = b"\n".join(words)
+    covered = len(b"".join(newlines)) + len(words) - max(len(records) - 1, 0) + len(records) * (width + 1)
     rest = data[header_end + 1 + covered:]
     if len(records) != count or rest not in (b"", b"\n"):
         raise ModelError(source, f"corrupt word vectors (the header claims {count} words of {size} dimensions, "
                                  f"but the file holds {len(records)} such records, or bytes that are not one)")
     try:
-        words = b"\n".join([word for _, word, _ in records]).decode("utf-8").split("\n")
-        # One join of every vector's bytes instead of a NumPy call per word.
-        vectors = np.frombuffer(b"".join([vector for *_, vector in records]), dtype="<f4").reshape(count, size)
-        vectors = vectors.astype(np.float32)
+        words = words.decode("utf-8").split("\n")
     except UnicodeDecodeError as exc:
         raise ModelError(source, f"corrupt word vectors ({type(exc).__name__}; a word is not UTF-8)") from None
+    # One join of every vector's bytes instead of a NumPy call per word.
+    vectors = np.frombuffer(b"".join(vectors), dtype="<f4").reshape(count, size).astype(np.float32)
     if not np.isfinite(vectors).all():
         raise ModelError(source, "corrupt word vectors (NaN or infinite values)")
     return WordVectors(words, vectors)
