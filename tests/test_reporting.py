@@ -75,7 +75,8 @@ def test_write_report_tables_plots_and_html(tmp_path):
     shares = read_csv(out / "shares.csv")
     assert len(shares) == 7 * 5
     assert list(shares[0]) == ["report", "region", "level", "province_code", "province", "year", "theme", "units",
-                               "chars", "unit_share", "char_share"]
+                               "chars", "unit_share", "char_share", "expected_share", "adjusted_share", "share_low",
+                               "share_high"]
     assert (shares[0]["level"], shares[0]["province_code"], shares[0]["province"]) == ("provincial", "32", "Jiangsu")
     jiangsu_2019 = {r["theme"]: float(r["unit_share"]) for r in shares if r["report"] == "江苏省2019"}
     assert jiangsu_2019["ecology"] == pytest.approx(2 / 3)

@@ -438,7 +438,7 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     paths = input_paths(inputs, on_error, output, track)
     if "-" in map(str, inputs):
         jobs, dask = 1, None  # worker processes cannot read standard input
-    summary = ShareSummary(model.labels_)
+    summary = ShareSummary(model.labels_, getattr(model, "error_rates_", None))
     predictions = map(summary.add, predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs, dask=dask))
     doubtful = []
     if review is not None:
@@ -450,7 +450,8 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     report = None
     if report_dir and count:
         report = write_report(output, report_dir, title=title or "Policy themes of government work reports",
-                              on_error=on_error, model=getattr(model, "provenance_", None))
+                              on_error=on_error, model=getattr(model, "provenance_", None),
+                              error_rates=getattr(model, "error_rates_", None))
     return {"units": count, "output": output, "summary": summary, "report": report, "review": review}
 
 

@@ -13,10 +13,13 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from . import LABELS, OTHER
 from .errors import InputError
 from .reading import parse_metadata, report_level
 from .regions import region_codes
+from .shares import DRAWS, GROUPINGS, ShareEstimator
 from .atomic import atomic_directory, atomic_write, check_replaceable
 from .records import iter_records, write_records
 
@@ -29,23 +32,41 @@ MAX_BAR_REPORTS = 80
 MAX_REGION_LINES = 8
 #: Years with fewer regions than this are drawn as single points, not as a mean.
 MIN_REGIONS_FOR_MEAN = 3
+#: What :meth:`ShareSummary.estimates` gives beyond the counted shares (see shares.py).
+SHARE_ESTIMATES = ("expected_share", "adjusted_share", "share_low", "share_high")
+#: The share columns of every table, in order.
+SHARE_COLUMNS = ("unit_share", "char_share") + SHARE_ESTIMATES
 #: Paragraphs shown in report.html (the page stays usable in a browser); the rest are in the tables.
 DEFAULT_HTML_UNITS = 20000
 
 
 class ShareSummary:
-    """Accumulates, per report, units and characters per primary label (streaming).
+    """Accumulates, per report, units, characters and probabilities per label (streaming), and
+    turns them into shares with intervals (:mod:`~theme_classifier.shares`).
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The labels of the predictions.
+    error_rates : dict, optional
+        ``error_rates`` of the model that made the predictions (its ``meta.json``); without
+        them, ``adjusted_share``, ``share_low`` and ``share_high`` are left empty.
+    draws : int
+        Bootstrap draws per report.
 
     Attributes
     ----------
     reports : dict
-        Report id → {"region", "year", "units": Counter, "chars": Counter}, in first-seen order.
+        Report id → {"region", "year", "units": Counter, "chars": Counter, "scores": list},
+        in first-seen order.
     """
 
-    def __init__(self, labels=LABELS):
+    def __init__(self, labels=LABELS, error_rates=None, draws=DRAWS):
         self.labels = tuple(labels)
         self.themes = tuple(label for label in self.labels if label != OTHER)
         self.reports = {}
+        self.estimator = ShareEstimator(self.labels, error_rates, draws)
+        self._estimates = {}
 
     def add(self, prediction):
         """Count one prediction; returns it unchanged so it can sit in a pipeline."""
@@ -58,10 +79,34 @@ class ShareSummary:
                 region = region or parsed[0]
                 year = year or parsed[1]
             entry = self.reports[report] = {"region": region or "", "year": _as_year(year),
-                                            "units": Counter(), "chars": Counter()}
+                                            "units": Counter(), "chars": Counter(), "scores": []}
         entry["units"][prediction["primary"]] += 1
         entry["chars"][prediction["primary"]] += len(prediction.get("text") or "")
+        scores = prediction_scores(prediction, self.labels)
+        if scores is not None and entry["scores"] is not None:
+            entry["scores"].append(scores)
+        else:
+            entry["scores"] = None  # a unit without probabilities: no expected or adjusted share
+        self._estimates.pop(report, None)
         return prediction
+
+    def estimates(self, report):
+        """Shares of one report: ``unit_share``, ``char_share``, ``expected_share``,
+        ``adjusted_share``, ``share_low``, ``share_high`` (each theme → a float, or None when
+        unavailable), and the bootstrap ``draws`` of the adjusted share (or None)."""
+        if report not in self._estimates:
+            entry = self.reports[report]
+            unit_total = sum(entry["units"][t] for t in self.themes)
+            char_total = sum(entry["chars"][t] for t in self.themes)
+            found = {"unit_share": {t: entry["units"][t] / unit_total if unit_total else 0.0 for t in self.themes},
+                     "char_share": {t: entry["chars"][t] / char_total if char_total else 0.0 for t in self.themes}}
+            estimated = self.estimator.estimate(report, np.array(entry["scores"] or [], dtype=np.float64))
+            for key in SHARE_ESTIMATES:
+                values = estimated[key] if entry["scores"] else None
+                found[key] = dict.fromkeys(self.themes) if values is None else dict(zip(self.themes, map(float, values)))
+            found["draws"] = estimated["draws"] if entry["scores"] else None
+            self._estimates[report] = found
+        return self._estimates[report]
 
     def rows(self):
         """Tidy rows: one per report × theme; shares exclude ``other`` and sum to 1 per report.
@@ -70,33 +115,72 @@ class ShareSummary:
         """
         rows = []
         for report, entry in self.reports.items():
-            unit_total = sum(entry["units"][t] for t in self.themes)
-            char_total = sum(entry["chars"][t] for t in self.themes)
             codes = region_codes(entry["region"])
+            found = self.estimates(report)
             for theme in self.themes:
-                units, chars = entry["units"][theme], entry["chars"][theme]
                 rows.append({"report": report, "region": entry["region"], **codes, "year": entry["year"] or "",
-                             "theme": theme, "units": units, "chars": chars,
-                             "unit_share": round(units / unit_total, 6) if unit_total else 0.0,
-                             "char_share": round(chars / char_total, 6) if char_total else 0.0})
+                             "theme": theme, "units": entry["units"][theme], "chars": entry["chars"][theme],
+                             **{key: _rounded(found[key][theme]) for key in SHARE_COLUMNS}})
         return rows
 
     def wide_rows(self):
-        """One row per report: region codes, unit counts (all, other, each theme) and the unit and
-        character share of each theme."""
-        by_report = defaultdict(dict)
-        for row in self.rows():
-            by_report[row["report"]][row["theme"]] = row
+        """One row per report: region codes, unit counts (all, other, each theme) and each
+        theme's shares."""
         wide = []
         for report, entry in self.reports.items():
+            found = self.estimates(report)
             row = {"report": report, "region": entry["region"], **region_codes(entry["region"]),
                    "year": entry["year"] or "", "units": sum(entry["units"].values()),
                    "other_units": entry["units"][OTHER]}
             row.update({f"{t}_units": entry["units"][t] for t in self.themes})
-            row.update({f"{t}_unit_share": by_report[report][t]["unit_share"] for t in self.themes})
-            row.update({f"{t}_char_share": by_report[report][t]["char_share"] for t in self.themes})
+            for key in SHARE_COLUMNS:
+                row.update({f"{t}_{key}": _rounded(found[key][t]) for t in self.themes})
             wide.append(row)
         return wide
+
+    def panel(self, by):
+        """Mean shares over groups of reports: a region × year (or level × year, year, region)
+        panel, one row per group × theme.
+
+        Each report counts once, whatever its length. National reports (国务院) are a level of
+        their own: grouping by ``year`` or ``region,year`` keeps them in their own rows, and
+        grouping by ``year`` alone leaves them out, so a year's mean is over sub-national
+        governments. The interval of a mean is from the means of the reports' bootstrap draws.
+
+        Parameters
+        ----------
+        by : str
+            One of :data:`~theme_classifier.shares.GROUPINGS`.
+        """
+        if by == "report":
+            return self.rows()
+        keys = GROUPINGS[by]
+        groups = {}
+        for report, entry in self.reports.items():
+            codes = region_codes(entry["region"])
+            if by == "year" and codes["level"] == "national":
+                continue
+            values = {"region": entry["region"], "year": entry["year"] or "", "level": codes["level"]}
+            groups.setdefault(tuple(values[k] for k in keys), []).append(report)
+        rows = []
+        for key, reports in groups.items():
+            found = [self.estimates(r) for r in reports]
+            ident = dict(zip(keys, key))
+            if "region" in ident:
+                ident.update(region_codes(ident["region"]))
+            draws = [f["draws"] for f in found]
+            interval = (self.estimator.interval(np.mean(draws, axis=0))
+                        if draws and all(d is not None for d in draws) else None)
+            for i, theme in enumerate(self.themes):
+                row = {**ident, "theme": theme, "reports": len(reports),
+                       "units": sum(self.reports[r]["units"][theme] for r in reports)}
+                for column in ("unit_share", "char_share", "expected_share", "adjusted_share"):
+                    values = [f[column][theme] for f in found]
+                    row[column] = _rounded(None if None in values else float(np.mean(values)))
+                row["share_low"] = _rounded(None if interval is None else float(interval[0][i]))
+                row["share_high"] = _rounded(None if interval is None else float(interval[1][i]))
+                rows.append(row)
+        return sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
 
     def table(self, max_reports=20):
         """Text table for the terminal, with the shares of ``shares.csv``: each theme's share of
@@ -128,6 +212,23 @@ def _pad(text, width):
     while _width(text) > width - 1:
         text = text[:-1]
     return text + " " * (width - _width(text))
+
+
+def _rounded(value):
+    return "" if value is None else round(value, 6)
+
+
+def prediction_scores(record, labels):
+    """A prediction's probabilities in ``labels`` order (from ``scores`` in JSONL or the
+    ``scores_<label>`` columns of CSV), or None when it has none."""
+    scores = record.get("scores")
+    if not isinstance(scores, dict):
+        scores = {label: record.get(f"scores_{label}") for label in labels}
+    try:
+        values = [float(scores[label]) for label in labels]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return values if all(v == v for v in values) else None
 
 
 def _as_year(value):
@@ -405,9 +506,14 @@ def colour(label):
     return palette[sum(map(ord, label)) % len(palette)]
 
 
-def summarise_file(predictions_path, on_error=None):
-    """First pass: a :class:`ShareSummary` of a predictions file (JSONL or CSV)."""
-    summary = ShareSummary(labels_of(predictions_path))
+def summarise_file(predictions_path, on_error=None, error_rates=None):
+    """First pass: a :class:`ShareSummary` of a predictions file (JSONL or CSV); ``error_rates``
+    of the model that made them correct the shares (see :class:`ShareSummary`)."""
+    labels = labels_of(predictions_path)
+    if error_rates is not None and sorted(error_rates["labels"]) != sorted(labels):
+        raise InputError(predictions_path, f"its labels ({', '.join(labels)}) are not the model's "
+                                           f"({', '.join(error_rates['labels'])}): give the model that made them")
+    summary = ShareSummary(labels, error_rates)
     for number, record, problem in iter_records(predictions_path):
         problem = problem or prediction_problem(record, summary.labels)
         if problem:
@@ -419,7 +525,7 @@ def summarise_file(predictions_path, on_error=None):
 
 
 def write_report(predictions_path, out_dir, title="Policy themes of government work reports",
-                 max_html_units=DEFAULT_HTML_UNITS, on_error=None, model=None):
+                 max_html_units=DEFAULT_HTML_UNITS, on_error=None, model=None, error_rates=None):
     """Write shares tables, plots and ``report.html`` for a predictions file.
 
     Parameters
@@ -432,6 +538,8 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
         Most paragraphs listed in ``report.html``.
     model : dict, optional
         The model that made the predictions (its ``provenance_``), recorded in ``provenance.json``.
+    error_rates : dict, optional
+        That model's ``error_rates_``, for ``adjusted_share`` and the intervals.
 
     Returns
     -------
@@ -439,7 +547,7 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
         Reports and units counted, and the files written.
     """
     final_dir = Path(out_dir)
-    summary = summarise_file(predictions_path, on_error)
+    summary = summarise_file(predictions_path, on_error, error_rates)
     if not summary.reports:
         raise InputError(predictions_path, "no predictions to report on")
     with atomic_directory(final_dir, _is_report_dir, "report folder") as out_dir:
@@ -483,7 +591,7 @@ def _write_report_files(summary, predictions_path, out_dir, title, max_html_unit
     files = []
     shares = out_dir / "shares.csv"
     _write_csv(shares, summary.rows(), ["report", "region", "level", "province_code", "province", "year", "theme",
-                                        "units", "chars", "unit_share", "char_share"])
+                                        "units", "chars", *SHARE_COLUMNS])
     wide = summary.wide_rows()
     _write_csv(out_dir / "shares_wide.csv", wide, list(wide[0]))
     files += [shares, out_dir / "shares_wide.csv"]

@@ -53,6 +53,7 @@ from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
 from .model import (PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem,
                     params_problem)
+from .shares import error_rates_problem
 from .tokenize import BACKENDS, Tokenizer, backend_available, default_tokenizer
 
 FORMAT = "theme_classifier.model"
@@ -137,6 +138,7 @@ def save_model(model, path, extra_meta=None):
             "seed": model.seed,
             "threshold": model.threshold_,
             "temperature": model.temperature_,
+            "error_rates": getattr(model, "error_rates_", None),
             "tokenizer": tokenizer.config(),
             "files": files,
             **(extra_meta or {}),
@@ -229,6 +231,10 @@ def _check_meta(meta_file, meta):
     temperature = meta.get("temperature", 1.0)
     if not (_is_number(temperature) and 0.01 <= temperature <= 100):
         raise ModelError(meta_file, f"temperature must be a number from 0.01 to 100, not {_short(temperature)}")
+    rates = meta.get("error_rates")
+    problem = rates is not None and error_rates_problem(rates, labels)
+    if problem:
+        raise ModelError(meta_file, problem)
     if not (meta["seed"] is None or _is_int(meta["seed"])):
         raise ModelError(meta_file, f"seed must be an integer or null, not {_short(meta['seed'])}")
     _check_params(meta_file, meta["params"])
@@ -534,6 +540,7 @@ def _load_model(path, backend=None):
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.threshold_ = float(meta["threshold"])
     model.temperature_ = float(meta.get("temperature", 1.0))  # models before calibration have none
+    model.error_rates_ = meta.get("error_rates")  # models trained without cross-validation have none
     # Where the model came from, for the provenance of what it produces.
     model.provenance_ = {"path": str(path), "name": path.resolve().name, "meta_sha256": file_sha256(path / META_FILE),
                          "created": meta.get("created")}

@@ -16,8 +16,11 @@ from .label_set import DEFAULT as DEFAULT_LABEL_SET
 from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier, params_problem
 from .records import read_settings
+from .shares import error_rates
 from .store import check_model_dir, save_model
 
+#: Fewest units not chosen by uncertainty sampling that error rates are measured on (else on all).
+MIN_TYPICAL_UNITS = 100
 #: Parameters a ``--config`` file may set (the others are set by training itself).
 CONFIG_PARAMS = tuple(p for p in ThemeClassifier().get_params() if p not in ("vectors", "tokenizer", "seed", "labels"))
 
@@ -157,7 +160,8 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
         ``metrics`` (over all held-out units, with ``folds``, ``threshold`` and the expected
         calibration error before and after the temperature), ``predictions`` (each unit's
         out-of-fold ``primary``, ``themes`` and ``scores``, in the order of ``records``),
-        ``threshold`` and ``temperature``.
+        ``threshold``, ``temperature`` and ``error_rates`` (for corrected shares:
+        :func:`~theme_classifier.shares.error_rates` of the calibrated out-of-fold probabilities).
     """
     params = dict(params or {})
     labels, [raw], folds = out_of_fold(records, params, vectors, silver, (silver_weight,), filter_silver, progress)
@@ -173,7 +177,24 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
                     [r["themes"] for r in records], [p["themes"] for p in predictions], labels)
     metrics.update(folds=folds, threshold=threshold, temperature=temperature,
                    calibration_error=calibration_error(raw, gold), calibration_error_tempered=calibration_error(proba, gold))
-    return {"metrics": metrics, "predictions": predictions, "threshold": threshold, "temperature": temperature}
+    return {"metrics": metrics, "predictions": predictions, "threshold": threshold, "temperature": temperature,
+            "error_rates": _error_rates(records, proba, gold, labels)}
+
+
+def _error_rates(records, proba, gold, labels):
+    """Error rates for corrected shares, from the units that represent whole reports.
+
+    Units chosen by uncertainty sampling (``source: suggest``) were chosen because the model
+    finds them hard: their errors overstate its errors on a report's typical paragraph, and
+    would over-correct every share. They are left out when enough others remain.
+    """
+    typical = np.array([r.get("source") != "suggest" for r in records])
+    if typical.sum() < MIN_TYPICAL_UNITS:
+        typical[:] = True
+    rates = error_rates(proba[typical], np.asarray(gold)[typical], labels)
+    rates["source"] = (f"out-of-fold calibrated probabilities of {int(typical.sum())} gold units (grouped by report"
+                       + ("; units chosen by uncertainty sampling left out)" if not typical.all() else ")"))
+    return rates
 
 
 def cross_validate_training(labels, config=None, seed=0, embeddings=None, label_set=None, progress=None):
@@ -292,13 +313,13 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
         silver_meta.update(weight=silver_weight or 0.0, filter="agrees with a gold-only model" if filter_silver else None)
         if not silver_weight:
             silver_pool = []
-    metrics, threshold_from, temperature = {}, "default", 1.0
+    metrics, threshold_from, temperature, rates = {}, "default", 1.0, None
     if cv and len({r["report"] for r in records}) > 1:
         say("cross-validating, grouped by report")
         result = cross_validate(records, params, vectors, silver_pool, silver_weight or 0.0,
                                          filter_silver, progress=lambda i, n: say(f"fold {i}/{n}"))
         metrics["cross_validation"] = result["metrics"]
-        temperature = result["temperature"]
+        temperature, rates = result["temperature"], result["error_rates"]
         if params.get("threshold") is None:
             params["threshold"], threshold_from = result["threshold"], "out-of-fold probabilities"
     if params.get("threshold") is not None and threshold_from == "default":
@@ -314,6 +335,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                       [r["primary"] for r in records] + [r["primary"] for r in silver_records], params, vectors,
                       [1.0] * len(records) + [silver_weight or 0.0] * len(silver_records))
     model.temperature_ = temperature  # from the out-of-fold probabilities; 1 (none) without them
+    model.error_rates_ = rates  # corrects shares for misclassification (shares.py); None without them
     meta = {
         "training": {
             "label_files": [str(p) for p in label_files(labels)],
