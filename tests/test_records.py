@@ -1,4 +1,5 @@
-"""theme_classifier/records.py: JSONL and CSV tables written with a schema and read back safely."""
+"""theme_classifier/records.py: JSONL and CSV tables written with a schema and read back safely; Stata,
+Parquet and Excel tables by extension (write_table)."""
 
 import csv
 import io
@@ -6,9 +7,9 @@ import json
 
 import pytest
 
-from theme_classifier.errors import InputError
+from theme_classifier.errors import InputError, OutputError
 from theme_classifier.records import (csv_columns, iter_records, read_records, read_settings,
-                                      write_records)
+                                      write_records, write_table)
 
 LABELS = ("industry", "ecology", "other")
 FIELDS = ("id", "report", "text", "primary", ("scores", LABELS), "themes", "top_terms", "year")
@@ -216,3 +217,131 @@ def test_read_settings_errors_name_the_file(tmp_path, name, content, message):
     with pytest.raises(InputError, match=message) as caught:
         read_settings(path, "rules")
     assert str(caught.value).startswith(f"{path}: ")
+
+
+# ------------------------------------------------------------ write_table: Stata, Parquet, Excel
+
+SHARE_FIELDS = ("report", "region", "level", "province_code", "province", "year", "theme", "units", "chars",
+                "unit_share", "char_share")
+SHARE_ROWS = [
+    {"report": "江苏省2020", "region": "江苏省", "level": "provincial", "province_code": "32", "province": "Jiangsu",
+     "year": 2020, "theme": "ecology", "units": 12, "chars": 840, "unit_share": 0.25, "char_share": 0.3125},
+    {"report": "南通市政府工作报告", "region": "南通市", "level": "prefecture", "province_code": "", "province": "",
+     "year": "", "theme": "industry", "units": 0, "chars": 0, "unit_share": 0.0, "char_share": 0.0},
+    {"report": "=HYPERLINK(\"x\")", "region": "", "level": "", "province_code": "", "province": "",
+     "year": None, "theme": "livelihood", "units": 3, "chars": 95, "unit_share": 1, "char_share": 1.0},
+]
+
+
+def read_table(path):
+    import pandas as pd
+    readers = {".dta": pd.read_stata, ".parquet": pd.read_parquet,
+               # read_excel would guess that text "32" is a number; Excel itself keeps it text
+               ".xlsx": lambda p: pd.read_excel(p, dtype={"province_code": str})}
+    return readers[path.suffix](path)
+
+
+@pytest.mark.parametrize("ext", [".dta", ".parquet", ".xlsx"])
+def test_each_table_format_loads_in_pandas_with_types_and_values_kept(tmp_path, ext):
+    import pandas as pd
+    from pandas.api import types
+    path = tmp_path / f"shares{ext}"
+    assert write_table(SHARE_ROWS, path, SHARE_FIELDS) == 3
+    frame = read_table(path)
+    assert list(frame.columns) == list(SHARE_FIELDS)
+    for column in ("units", "chars"):
+        assert types.is_integer_dtype(frame[column]), (column, frame[column].dtype)
+    for column in ("unit_share", "char_share"):  # an int among floats (unit_share 1) makes no int column
+        assert types.is_float_dtype(frame[column]), (column, frame[column].dtype)
+    for column in ("report", "region", "theme"):
+        assert types.is_string_dtype(frame[column]), (column, frame[column].dtype)
+    # a missing year ("" or None) is a missing number, not text
+    assert types.is_numeric_dtype(frame["year"]) and frame["year"].iloc[0] == 2020
+    assert frame["year"].iloc[1:].isna().all()
+    assert frame["report"].tolist() == [r["report"] for r in SHARE_ROWS]  # Chinese, and formula text as text
+    assert frame["province_code"].iloc[0] == "32"
+    assert frame["units"].tolist() == [12, 0, 3]
+    assert frame["char_share"].tolist() == [0.3125, 0.0, 1.0]
+    assert pd.isna(frame["level"].iloc[2]) or frame["level"].iloc[2] == ""  # Excel has no empty text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left
+
+
+def test_parquet_keeps_nullable_integers(tmp_path):
+    path = tmp_path / "shares.parquet"
+    write_table(SHARE_ROWS, path, SHARE_FIELDS)
+    assert str(read_table(path)["year"].dtype) == "Int64"
+
+
+def test_a_dict_field_becomes_typed_columns_and_lists_are_joined(tmp_path):
+    path = tmp_path / "predictions.parquet"
+    write_table(RECORDS, path, FIELDS)
+    frame = read_table(path)
+    assert list(frame.columns) == csv_columns(FIELDS)
+    assert frame["scores_industry"].tolist() == [0.8, 0.1]
+    assert frame["scores_ecology"].iloc[0] == 0.15 and frame["scores_ecology"].isna().iloc[1]  # absent key
+    assert frame["themes"].tolist() == ["industry;ecology", ""]
+    assert frame["text"].iloc[0] == "全年地区生产总值增长6%。"
+
+
+def test_types_give_the_type_of_a_column_that_is_missing_everywhere(tmp_path):
+    rows = [{**row, "year": ""} for row in SHARE_ROWS]
+    write_table(rows, tmp_path / "text.parquet", SHARE_FIELDS)
+    write_table(rows, tmp_path / "int.parquet", SHARE_FIELDS, types={"year": int})
+    assert read_table(tmp_path / "text.parquet")["year"].tolist() == ["", "", ""]
+    year = read_table(tmp_path / "int.parquet")["year"]
+    assert str(year.dtype) == "Int64" and year.isna().all()
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl"])
+def test_csv_and_jsonl_tables_are_what_write_records_writes(tmp_path, ext):
+    write_table(SHARE_ROWS, tmp_path / f"a{ext}", SHARE_FIELDS)
+    write_records(SHARE_ROWS, tmp_path / f"b{ext}", SHARE_FIELDS)
+    assert (tmp_path / f"a{ext}").read_bytes() == (tmp_path / f"b{ext}").read_bytes()
+
+
+def test_excel_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from openpyxl import load_workbook
+    path = tmp_path / "shares.xlsx"
+    write_table(SHARE_ROWS, path, SHARE_FIELDS)
+    cells = [cell for row in load_workbook(path).active.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert '=HYPERLINK("x")' in [cell.value for cell in cells]
+
+
+@pytest.mark.parametrize("name", ["shares.unknown", "shares", "shares.json", "shares.xls"])
+def test_an_extension_it_cannot_write_is_a_one_line_error_and_nothing_is_written(tmp_path, name):
+    with pytest.raises(OutputError) as err:
+        write_table(SHARE_ROWS, tmp_path / name, SHARE_FIELDS)
+    message = str(err.value)
+    assert "\n" not in message and name in message
+    assert ".csv, .jsonl, .dta, .parquet, .xlsx" in message
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("field, problem", [("scores_环境", "scores_环境"), ("a" * 33, "a" * 33), ("int", "int")])
+def test_a_column_stata_cannot_take_fails_and_leaves_the_old_file(tmp_path, field, problem):
+    path = tmp_path / "shares.dta"
+    path.write_bytes(b"old")
+    with pytest.raises(OutputError) as err:
+        write_table([{field: 1}], path, (field,))
+    assert "\n" not in str(err.value) and "shares.dta" in str(err.value) and problem in str(err.value)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["shares.dta"]
+
+
+@pytest.mark.parametrize("ext, absent, needs", [(".dta", "pandas", "pandas"), (".parquet", "pyarrow", "pandas and pyarrow"),
+                                                (".xlsx", "openpyxl", "pandas and openpyxl")])
+def test_a_missing_writer_is_a_one_line_error_naming_the_extra(tmp_path, monkeypatch, ext, absent, needs):
+    import sys
+    monkeypatch.setitem(sys.modules, absent, None)  # as if not installed: importing it fails
+    with pytest.raises(OutputError) as err:
+        write_table(SHARE_ROWS, tmp_path / f"x{ext}", SHARE_FIELDS)
+    assert str(err.value) == (f"{tmp_path / f'x{ext}'}: writing {ext} needs {needs}: "
+                              "pip install 'theme_classifier[export]'")
+    assert not list(tmp_path.iterdir())
+
+
+def test_empty_tables_have_their_columns(tmp_path):
+    for ext in (".dta", ".parquet", ".xlsx"):
+        assert write_table([], tmp_path / f"e{ext}", SHARE_FIELDS) == 0
+        assert list(read_table(tmp_path / f"e{ext}").columns) == list(SHARE_FIELDS)

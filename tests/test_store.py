@@ -28,7 +28,7 @@ from theme_classifier.labels import load_labels
 from theme_classifier.model import ThemeClassifier
 from theme_classifier.prediction import analyse
 from theme_classifier.errors import ModelError
-from theme_classifier.store import FORMAT_VERSION, load_model, save_model
+from theme_classifier.store import DEFAULT_MODEL as SHIPPED, FORMAT_VERSION, default_model_path, load_model, save_model
 from theme_classifier.tokenize import default_tokenizer
 
 SEED_LABELS = ROOT / "labels" / "seeds.jsonl"
@@ -573,6 +573,16 @@ def test_valid_embeddings_still_load(bases, small_vectors):
     assert wv.index_to_key == list(small_vectors.index_to_key)
     assert np.array_equal(wv.vectors, small_vectors.vectors)
     assert meta["vector_size"] == VECTOR_SIZE
+
+
+def test_without_a_path_the_default_model_loads_and_themes_model_overrides_it(tmp_path, bases, monkeypatch):
+    """One place says where the default model is, for ``themes`` and ``theme_classifier.load_model``."""
+    monkeypatch.delenv("THEMES_MODEL", raising=False)
+    assert SHIPPED == DEFAULT_MODEL and default_model_path() == SHIPPED  # the checkout's models/default
+    assert load_model()[1]["files"] == load_model(SHIPPED)[1]["files"]
+    monkeypatch.setenv("THEMES_MODEL", str(bases["small"]))
+    assert default_model_path() == bases["small"]
+    assert load_model()[1]["files"] == load_model(bases["small"])[1]["files"] != load_model(SHIPPED)[1]["files"]
 
 
 def test_model_directory_may_be_reached_through_a_link(tmp_path, bases):

@@ -1,4 +1,15 @@
-"""theme_classifier: paragraph-level policy themes of Chinese government work reports."""
+"""theme_classifier: paragraph-level policy themes of Chinese government work reports.
+
+The Python API (docs/api.md)::
+
+    import theme_classifier as tc
+    predictions = tc.predict_reports("seeds/")   # one row per paragraph (a DataFrame with pandas)
+    table = tc.shares(predictions)                # each theme's share of each report
+
+:func:`load_model`, :func:`predict_reports` and :func:`shares` live in
+:mod:`theme_classifier.api` and are imported on first use, so ``import theme_classifier`` (and
+the ``themes`` command's start) loads neither scikit-learn nor pandas.
+"""
 
 __version__ = "0.1.0"
 
@@ -8,3 +19,17 @@ THEMES = ("industry", "ecology", "livelihood", "governance", "security")
 OTHER = "other"
 #: Every primary label a unit can get.
 LABELS = THEMES + (OTHER,)
+
+_API = ("load_model", "predict_reports", "shares")
+__all__ = ["THEMES", "OTHER", "LABELS", *_API]
+
+
+def __getattr__(name):
+    if name in _API:
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_API))

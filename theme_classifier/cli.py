@@ -5,7 +5,6 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -14,21 +13,6 @@ from .records import write_records
 from .embeddings import DEFAULT_W2V
 from .tokenize import BACKENDS
 from .units import DEFAULT_MAX_CHARS
-
-def _shipped_model():
-    # Installed from a wheel, models/ is inside the package; in a source checkout it is beside it.
-    here = Path(__file__).resolve().parent
-    packaged = here / "models" / "default"
-    return packaged if packaged.is_dir() else here.parent / "models" / "default"
-
-
-#: The shipped model; THEMES_MODEL overrides it.
-DEFAULT_MODEL = _shipped_model()
-
-
-def default_model_path():
-    """The model ``themes`` uses without ``-m``: ``$THEMES_MODEL``, else the shipped one."""
-    return Path(os.environ.get("THEMES_MODEL") or DEFAULT_MODEL)
 
 
 class _ErrorCounter:
@@ -138,7 +122,7 @@ def _say(quiet):
 
 def _load_model(model_dir, segmenter=None):
     from .store import load_model
-    model, meta = load_model(model_dir or default_model_path(), segmenter)
+    model, meta = load_model(model_dir or None, segmenter)  # None: the default model
     trained = meta.get("tokenizer", {}).get("backend", "jieba")
     if segmenter and segmenter != trained:
         click.echo(f"notice: the model was trained with {trained}; segmenting with {segmenter} instead "
@@ -517,6 +501,7 @@ def evaluate(model_dir, labels_, cv, seed, config, embeddings, themes_file, as_j
       themes evaluate --cv --labels labels/seeds.jsonl --json
     """
     from .evaluation import evaluate_labels, format_metrics
+    from .store import default_model_path
     from .training import cross_validate_training
     if cv:
         metrics = cross_validate_training(labels_, config, seed, embeddings, _label_set(themes_file))["metrics"]

@@ -392,7 +392,8 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
                     title=None, dask=None, review_below=None):
     """Label every unit of the inputs, write the predictions, and (optionally) the theme report.
 
-    What ``themes predict`` does, as one call.
+    What ``themes predict`` does, as one call. For the predictions as rows or a DataFrame in
+    memory (a notebook), use :func:`theme_classifier.predict_reports`.
 
     Parameters
     ----------

@@ -81,6 +81,23 @@ def library_versions():
             **{name: version(name) for name in ("numpy", "scipy", "scikit-learn", "gensim", "jieba", "opencc")}}
 
 
+def _shipped_model():
+    # Installed from a wheel, models/ is inside the package; in a source checkout it is beside it.
+    here = Path(__file__).resolve().parent
+    packaged = here / "models" / "default"
+    return packaged if packaged.is_dir() else here.parent / "models" / "default"
+
+
+#: The shipped model; THEMES_MODEL overrides it.
+DEFAULT_MODEL = _shipped_model()
+
+
+def default_model_path():
+    """The model used when none is named (``themes`` without ``-m``,
+    :func:`theme_classifier.load_model` without a path): ``$THEMES_MODEL``, else the shipped one."""
+    return Path(os.environ.get("THEMES_MODEL") or DEFAULT_MODEL)
+
+
 def _is_model_dir(path):
     return has_meta(path, {FORMAT})
 
@@ -469,8 +486,10 @@ def _identity(path):
     return info.st_dev, info.st_ino
 
 
-def load_model(path, backend=None):
+def load_model(path=None, backend=None):
     """Load a model saved by :func:`save_model`, never unpickling anything.
+
+    Without ``path``, the default model (:func:`default_model_path`).
 
     The model segments text with the backend it was trained with (``meta.json``'s
     ``tokenizer.backend``; ``jieba`` for models that predate the choice), unless ``backend``
@@ -491,7 +510,7 @@ def load_model(path, backend=None):
         If the directory is missing, corrupt, modified, unsafe, inconsistent or from a
         newer format; the message names the bad file (see the module docstring).
     """
-    path = Path(path)
+    path = Path(path) if path is not None else default_model_path()
     for attempt in range(3):
         before = _identity(path)
         try:
