@@ -216,3 +216,84 @@ def test_terminal_table_totals_many_reports():
         summary.add(prediction(f"report{n}", "ecology" if n % 5 else "industry"))
     lines = summary.table().splitlines()
     assert len(lines) == 2 and lines[1].startswith("all 25 reports") and "80.0%" in lines[1]
+
+
+# ------------------------------------------------------------- shares with intervals, panels
+
+def _rates(accuracy=0.9, units=300):
+    labels = ["industry", "ecology", "livelihood", "governance", "security", "other"]
+    means = [[accuracy if i == j else (1 - accuracy) / 5 for j in range(6)] for i in range(6)]
+    return {"labels": labels, "units": [units] * 6, "mean_scores": means}
+
+
+def _panel_predictions():
+    rows = []
+    for region, industry in (("江苏省", 6), ("浙江省", 2), ("国务院", 4)):
+        for year in (2019, 2020):
+            rows += [prediction(f"{region}{year}", "industry") for _ in range(industry)]
+            rows += [prediction(f"{region}{year}", "ecology") for _ in range(8 - industry)]
+            rows.append(prediction(f"{region}{year}", "other"))
+    return rows
+
+
+def test_shares_with_error_rates_have_adjusted_shares_inside_their_intervals():
+    summary = ShareSummary(error_rates=_rates(), draws=300)
+    for row in _panel_predictions():
+        summary.add(row)
+    for row in summary.rows():
+        assert row["share_low"] <= row["adjusted_share"] <= row["share_high"]
+        assert row["expected_share"] == pytest.approx(row["unit_share"])  # probabilities of 0 and 1
+    jiangsu = {r["theme"]: r for r in summary.rows() if r["report"] == "江苏省2020"}
+    # a model right 90% of the time on average would report 6/8 industry for a truer 0.8 or so
+    assert jiangsu["industry"]["adjusted_share"] > jiangsu["industry"]["unit_share"] == 0.75
+
+
+def test_without_error_rates_the_adjusted_columns_are_empty():
+    summary = ShareSummary()
+    summary.add(prediction("江苏省2020", "industry"))
+    row = summary.rows()[0]
+    assert row["expected_share"] == 1.0
+    assert (row["adjusted_share"], row["share_low"], row["share_high"]) == ("", "", "")
+
+
+def test_panel_means_over_reports_and_keeps_national_reports_apart():
+    summary = ShareSummary(error_rates=_rates(), draws=300)
+    for row in _panel_predictions():
+        summary.add(row)
+    by_year = {(r["year"], r["theme"]): r for r in summary.panel("year")}
+    industry = by_year[2020, "industry"]
+    assert industry["reports"] == 2  # 国务院 left out of the mean over provinces
+    assert industry["unit_share"] == pytest.approx((6 / 8 + 2 / 8) / 2)
+    assert industry["share_low"] < industry["adjusted_share"] < industry["share_high"]
+    by_level = {(r["level"], r["year"], r["theme"]) for r in summary.panel("level,year")}
+    assert ("national", 2019, "industry") in by_level and ("provincial", 2019, "industry") in by_level
+    by_region = summary.panel("region,year")
+    assert len(by_region) == 6 * 5 and by_region[0]["province_code"] in ("", "32", "33")
+    assert all(r["reports"] == 1 for r in by_region)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".dta", ".parquet", ".xlsx"])
+def test_report_by_region_and_year_writes_a_panel_that_loads_with_the_right_types(tmp_path, cli, suffix):
+    pd = pytest.importorskip("pandas")
+    predictions = write_predictions(tmp_path / "pred.jsonl", _panel_predictions())
+    out = tmp_path / f"panel{suffix}"
+    result = cli("report", predictions, "--by", "region,year", "-o", out)
+    assert result.returncode == 0, result.stderr.decode()
+    read = {".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"), ".dta": pd.read_stata,
+            ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}[suffix]
+    frame = read(out)
+    assert len(frame) == 6 * 5
+    assert set(frame["region"]) == {"江苏省", "浙江省", "国务院"}
+    assert pd.api.types.is_integer_dtype(frame["year"]) and pd.api.types.is_integer_dtype(frame["reports"])
+    for column in ("unit_share", "adjusted_share", "share_low", "share_high"):
+        assert pd.api.types.is_float_dtype(frame[column])
+    assert (frame["share_low"] <= frame["share_high"]).all()
+
+
+def test_report_to_a_table_it_cannot_write_is_a_one_line_error(tmp_path, cli):
+    predictions = write_predictions(tmp_path / "pred.jsonl", _panel_predictions())
+    result = cli("report", predictions, "--by", "year", "-o", tmp_path / "panel.unknown")
+    assert result.returncode != 0
+    message = result.stderr.decode().strip()
+    assert "panel.unknown" in message and ".dta" in message and len(message.splitlines()) == 1
+    assert not (tmp_path / "panel.unknown").exists()

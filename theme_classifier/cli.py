@@ -10,6 +10,7 @@ import click
 
 from .errors import ThemeError, readable
 from .records import write_records
+from .quantify import GROUPINGS
 from .embeddings import DEFAULT_W2V
 from .tokenize import BACKENDS
 from .units import DEFAULT_MAX_CHARS
@@ -452,30 +453,54 @@ def suggest(inputs, model_dir, count, output, labelled, exclude_reports, random_
 
 @main.command()
 @click.argument("predictions", type=click.Path())
-@click.option("-o", "--output", "out_dir", default="report", show_default=True, type=click.Path(),
-              help="Directory to write the report into.")
+@click.option("-o", "--output", default=None, type=click.Path(),
+              help="Folder to write the report into [default: report]; with --by, the table (.csv, .jsonl, .dta, "
+                   ".parquet or .xlsx) [default: JSONL on stdout].")
+@click.option("--by", type=click.Choice(list(GROUPINGS)), default=None,
+              help="Write one table of mean shares per group of reports (a panel) instead of the folder.")
+@click.option("-m", "--model", "model_dir", type=click.Path(), default=None,
+              help="The model that made the predictions: its cross-validated error rates give adjusted_share and "
+                   "the intervals (default: the shipped model).")
 @click.option("--title", default=None, help="Title of report.html.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not list the files written.")
 @_friendly
-def report(predictions, out_dir, title, quiet):
-    """Theme shares per report: tidy tables, plots and an HTML page.
+def report(predictions, output, by, model_dir, title, quiet):
+    """Theme shares per report, with intervals: tidy tables, plots and HTML pages.
 
     PREDICTIONS is the output of 'themes predict' (JSONL or CSV). Writes
     shares.csv (one row per report x theme), shares_wide.csv (one row per
     report), stacked bars per report, each theme's share by year (SVG and PNG)
-    and report.html. Shares exclude units labelled other.
+    and report.html. Shares exclude units labelled other. Each share comes as
+    unit_share (labels counted), expected_share (mean probability),
+    adjusted_share (corrected for the model's errors) and a 95% interval
+    share_low-share_high (docs/shares.md says which to cite).
+
+    With --by, one table of mean shares per region and year (or level and
+    year, year, region, or report): a panel that merges with yearbook data.
+    National reports (国务院) stay in rows of their own. Without -o, JSONL
+    goes to stdout.
 
     \b
     Example:
       themes predict seeds/ -o pred.jsonl && themes report pred.jsonl -o report/
+      themes report pred.jsonl --by region,year -o panel.dta
     """
-    from .reporting import write_report
+    from .reporting import report_predictions
     errors = _ErrorCounter()
-    result = write_report(predictions, out_dir, title=title or "Policy themes of government work reports",
-                          on_error=errors)
+    result = report_predictions(predictions, output, by, model_dir, title, on_error=errors)
     if not quiet:
-        _echo_report(result, out_dir)
+        _echo_shares(result, output, by)
     errors.finish()
+
+
+def _echo_shares(result, output, by):
+    if result["uncorrected"]:
+        click.echo(f"note: {result['uncorrected']}; adjusted_share and the intervals are left empty", err=True)
+    if by:
+        click.echo(f"{result['groups']} groups of {result['reports']} reports ({result['rows']} rows) written to "
+                   f"{output or 'stdout'}", err=True)
+    else:
+        _echo_report(result, output or "report")
 
 
 @main.command()

@@ -280,6 +280,19 @@ def _check_installed(path, suffix):
                                 "pip install 'theme_classifier[export]'") from None
 
 
+def check_table_path(path):
+    """The extension of ``path`` if :func:`write_table` can write it here; else an
+    :class:`~theme_classifier.errors.OutputError` saying why (checked before any work)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".jsonl"):
+        return suffix
+    if suffix not in _WRITERS:
+        raise OutputError(path, f"cannot write a table as {suffix or 'a file without an extension'}; "
+                                f"give one of {', '.join(TABLE_EXTENSIONS)}")
+    _check_installed(path, suffix)
+    return suffix
+
+
 def write_table(rows, path, fields, types=None):
     """Write a table of records in the format the extension of ``path`` names.
 
@@ -310,13 +323,9 @@ def write_table(rows, path, fields, types=None):
         when pandas or the format's writer is not installed, for a column name Stata cannot
         take, or for more rows than an Excel sheet holds.
     """
-    suffix = Path(path).suffix.lower()
+    suffix = check_table_path(path)
     if suffix in (".csv", ".jsonl"):
         return write_records(rows, path, fields=fields)
-    if suffix not in _WRITERS:
-        raise OutputError(path, f"cannot write a table as {suffix or 'a file without an extension'}; "
-                                f"give one of {', '.join(TABLE_EXTENSIONS)}")
-    _check_installed(path, suffix)
     frame = table_frame(rows, fields, types=types)
     atomic_write(path, lambda fh: _WRITERS[suffix](frame, fh, path), mode="wb")
     return len(frame)

@@ -19,9 +19,9 @@ from . import LABELS, OTHER
 from .errors import InputError
 from .reading import parse_metadata, report_level
 from .regions import region_codes
-from .shares import DRAWS, GROUPINGS, ShareEstimator
+from .quantify import DRAWS, GROUPINGS, ShareEstimator
 from .atomic import atomic_directory, atomic_write, check_replaceable
-from .records import iter_records, write_records
+from .records import check_table_path, iter_records, write_records, write_table
 
 #: One colour per label, used by every plot and the HTML page.
 COLOURS = {"industry": "#4e79a7", "ecology": "#59a14f", "livelihood": "#f28e2b",
@@ -32,17 +32,19 @@ MAX_BAR_REPORTS = 80
 MAX_REGION_LINES = 8
 #: Years with fewer regions than this are drawn as single points, not as a mean.
 MIN_REGIONS_FOR_MEAN = 3
-#: What :meth:`ShareSummary.estimates` gives beyond the counted shares (see shares.py).
+#: What :meth:`ShareSummary.estimates` gives beyond the counted shares (see quantify.py).
 SHARE_ESTIMATES = ("expected_share", "adjusted_share", "share_low", "share_high")
 #: The share columns of every table, in order.
 SHARE_COLUMNS = ("unit_share", "char_share") + SHARE_ESTIMATES
+#: Title of report.html unless one is given.
+DEFAULT_TITLE = "Policy themes of government work reports"
 #: Paragraphs shown in report.html (the page stays usable in a browser); the rest are in the tables.
 DEFAULT_HTML_UNITS = 20000
 
 
 class ShareSummary:
     """Accumulates, per report, units, characters and probabilities per label (streaming), and
-    turns them into shares with intervals (:mod:`~theme_classifier.shares`).
+    turns them into shares with intervals (:mod:`~theme_classifier.quantify`).
 
     Parameters
     ----------
@@ -150,7 +152,7 @@ class ShareSummary:
         Parameters
         ----------
         by : str
-            One of :data:`~theme_classifier.shares.GROUPINGS`.
+            One of :data:`~theme_classifier.quantify.GROUPINGS`.
         """
         if by == "report":
             return self.rows()
@@ -524,7 +526,7 @@ def summarise_file(predictions_path, on_error=None, error_rates=None):
     return summary
 
 
-def write_report(predictions_path, out_dir, title="Policy themes of government work reports",
+def write_report(predictions_path, out_dir, title=DEFAULT_TITLE,
                  max_html_units=DEFAULT_HTML_UNITS, on_error=None, model=None, error_rates=None):
     """Write shares tables, plots and ``report.html`` for a predictions file.
 
@@ -559,6 +561,86 @@ def write_report(predictions_path, out_dir, title="Policy themes of government w
     return {"reports": len(summary.reports),
             "units": sum(sum(e["units"].values()) for e in summary.reports.values()),
             "files": [str(final_dir / Path(f).relative_to(out_dir)) for f in files]}
+
+
+def report_predictions(predictions_path, output=None, by=None, model_dir=None, title=None, on_error=None):
+    """What ``themes report`` does: the report folder, or with ``by`` a panel table.
+
+    Parameters
+    ----------
+    predictions_path : str or Path
+        Output of ``themes predict`` (JSONL or CSV).
+    output : str or Path, optional
+        The folder (default ``report``), or with ``by`` the table (default: CSV on stdout).
+    by : str, optional
+        Aggregate into a panel (:func:`write_panel`) instead of writing the folder.
+    model_dir : str or Path, optional
+        The model that made the predictions (default: the shipped one): its cross-validated
+        error rates correct the shares, and it is named in ``provenance.json``.
+    title : str, optional
+        Title of ``report.html``.
+
+    Returns
+    -------
+    dict
+        What :func:`write_report` or :func:`write_panel` returned, and ``uncorrected``: why
+        the shares could not be corrected for the model's errors, or None.
+    """
+    from .store import share_model
+    error_rates, model = share_model(model_dir)
+    why = None if error_rates is not None else "the model has no cross-validated error rates (trained with --no-cv)"
+    if error_rates is not None and model_dir is None and \
+            sorted(error_rates["labels"]) != sorted(labels_of(predictions_path)):
+        error_rates = model = None  # another codebook's predictions: not the default model's
+        why = "the predictions have labels of their own: give the model that made them (-m)"
+    if by:
+        result = write_panel(predictions_path, output, by, error_rates, on_error)
+    else:
+        result = write_report(predictions_path, output or "report", title=title or DEFAULT_TITLE,
+                              on_error=on_error, model=model, error_rates=error_rates)
+    return {**result, "uncorrected": why}
+
+
+#: Column types of panel tables where a value cannot tell (a year may be missing in every row).
+PANEL_TYPES = {"year": int, "reports": int, "units": int, **dict.fromkeys(SHARE_COLUMNS, float)}
+
+
+def write_panel(predictions_path, output=None, by="region,year", error_rates=None, on_error=None):
+    """Write the shares of a predictions file aggregated into a panel (``themes report --by``).
+
+    Parameters
+    ----------
+    predictions_path : str or Path
+        Output of ``themes predict`` (JSONL or CSV).
+    output : str or Path, optional
+        The table: ``.csv`` (UTF-8 with BOM), ``.jsonl``, ``.dta``, ``.parquet`` or ``.xlsx``
+        (:func:`~theme_classifier.records.write_table`); ``None`` or ``-``: CSV on stdout.
+    by : str
+        A key of :data:`~theme_classifier.quantify.GROUPINGS` (``report`` gives one row per
+        report × theme, as ``shares.csv``); see :meth:`ShareSummary.panel`.
+    error_rates : dict, optional
+        ``error_rates`` of the model that made the predictions.
+
+    Returns
+    -------
+    dict
+        ``rows`` and ``groups`` written, ``reports`` counted, and ``output``.
+    """
+    if by not in GROUPINGS:
+        raise InputError(by, f"cannot group by this (choose one of {', '.join(GROUPINGS)})")
+    if output is not None and str(output) != "-":
+        check_table_path(output)  # before reading anything
+    summary = summarise_file(predictions_path, on_error, error_rates)
+    if not summary.reports:
+        raise InputError(predictions_path, "no predictions to report on")
+    rows = summary.panel(by)
+    fields = list(rows[0])
+    if output is None or str(output) == "-":
+        write_records(rows, None, fields=tuple(fields))
+    else:
+        write_table(rows, output, fields, types={k: v for k, v in PANEL_TYPES.items() if k in fields})
+    return {"rows": len(rows), "groups": len(rows) // len(summary.themes), "reports": len(summary.reports),
+            "output": output}
 
 
 def _write_provenance(out_dir, predictions, model):

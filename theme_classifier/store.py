@@ -53,7 +53,7 @@ from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
 from .model import (PARAM_CHECKS, ThemeClassifier, is_int as _is_int, is_number as _is_number, param_problem,
                     params_problem)
-from .shares import error_rates_problem
+from .quantify import error_rates_problem
 from .tokenize import BACKENDS, Tokenizer, backend_available, default_tokenizer
 
 FORMAT = "theme_classifier.model"
@@ -560,10 +560,24 @@ def _load_model(path, backend=None):
     model.threshold_ = float(meta["threshold"])
     model.temperature_ = float(meta.get("temperature", 1.0))  # models before calibration have none
     model.error_rates_ = meta.get("error_rates")  # models trained without cross-validation have none
-    # Where the model came from, for the provenance of what it produces.
-    model.provenance_ = {"path": str(path), "name": path.resolve().name, "meta_sha256": file_sha256(path / META_FILE),
-                         "created": meta.get("created")}
+    model.provenance_ = provenance(path, meta)
     return model, meta
+
+
+def provenance(path, meta):
+    """Where a model came from, for the provenance of what it produces: its folder, name, the
+    sha256 of its ``meta.json`` and when it was trained."""
+    path = Path(path)
+    return {"path": str(path), "name": path.resolve().name, "meta_sha256": file_sha256(path / META_FILE),
+            "created": meta.get("created")}
+
+
+def share_model(path=None):
+    """What correcting shares needs of a model, without loading its arrays: ``(error_rates or
+    None, provenance)`` of the model at ``path`` (default: :func:`default_model_path`)."""
+    path = Path(path) if path else default_model_path()
+    meta = read_meta(path)
+    return meta.get("error_rates"), provenance(path, meta)
 
 
 def _load_tokenizer(path, meta, contents, backend=None):

@@ -16,7 +16,7 @@ from .label_set import DEFAULT as DEFAULT_LABEL_SET
 from .labels import label_files, labels_sha256, load_labels, load_silver, read_report_ids
 from .model import ThemeClassifier, params_problem
 from .records import read_settings
-from .shares import error_rates
+from .quantify import error_rates
 from .store import check_model_dir, save_model
 
 #: Fewest units not chosen by uncertainty sampling that error rates are measured on (else on all).
@@ -161,7 +161,7 @@ def cross_validate(records, params=None, vectors=None, silver=(), silver_weight=
         calibration error before and after the temperature), ``predictions`` (each unit's
         out-of-fold ``primary``, ``themes`` and ``scores``, in the order of ``records``),
         ``threshold``, ``temperature`` and ``error_rates`` (for corrected shares:
-        :func:`~theme_classifier.shares.error_rates` of the calibrated out-of-fold probabilities).
+        :func:`~theme_classifier.quantify.error_rates` of the calibrated out-of-fold probabilities).
     """
     params = dict(params or {})
     labels, [raw], folds = out_of_fold(records, params, vectors, silver, (silver_weight,), filter_silver, progress)
@@ -335,7 +335,7 @@ def train(labels, output, corpus=None, embeddings=None, exclude_reports=(), seed
                       [r["primary"] for r in records] + [r["primary"] for r in silver_records], params, vectors,
                       [1.0] * len(records) + [silver_weight or 0.0] * len(silver_records))
     model.temperature_ = temperature  # from the out-of-fold probabilities; 1 (none) without them
-    model.error_rates_ = rates  # corrects shares for misclassification (shares.py); None without them
+    model.error_rates_ = rates  # corrects shares for misclassification (quantify.py); None without them
     meta = {
         "training": {
             "label_files": [str(p) for p in label_files(labels)],

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from theme_classifier import LABELS
-from theme_classifier.shares import (ShareEstimator, adjusted, error_rates, error_rates_problem, without_other)
+from theme_classifier.quantify import (ShareEstimator, adjusted, error_rates, error_rates_problem, without_other)
 
 CONFUSED = np.array([[0.8, 0.2], [0.3, 0.7]])  # rows: true label, columns: mean probabilities
 
