@@ -10,7 +10,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "theme_classifier"
 #: Every module, in stage order: a module may import only modules before it (and the package).
 STAGES = ["errors", "atomic", "records", "label_set", "reading", "regions", "units", "tokenize", "embeddings", "features",
-          "model", "store", "labels", "agreement", "reporting", "prediction", "evaluation", "training", "silver",
+          "model", "store", "labels", "agreement", "pages", "reporting", "prediction", "evaluation", "training", "silver",
           "suggest", "cli"]
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
 
