@@ -6,12 +6,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from conftest import SEEDS
+from conftest import ROOT, SEEDS
 from theme_classifier.pages import FONT_FAMILY, FONT_FILE, page_name, write_pages
 from theme_classifier.reporting import ShareSummary, colour, prediction_problem, summarise_file, write_report
 
@@ -296,3 +297,12 @@ def test_clicking_a_header_sorts_the_reports_table(browser_report, tmp_path):
     dom = chromium(tmp_path, "--dump-dom", probe.as_uri())
     units = [int(n) for n in re.search(r"<pre id=\"probe\">([\d,]+)</pre>", dom).group(1).split(",")]
     assert len(units) == 6 and units == sorted(units, reverse=True)  # two clicks: largest first
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_readme_screenshot_script_still_runs(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshots.py"), "--out", str(tmp_path),
+                             "--chromium", CHROMIUM], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all((tmp_path / f"report_{name}.png").stat().st_size > 20000 for name in ("index", "page"))

@@ -479,7 +479,8 @@ def report(predictions, out_dir, title, quiet):
     PREDICTIONS is the output of 'themes predict' (JSONL or CSV). Writes
     shares.csv (one row per report x theme), shares_wide.csv (one row per
     report), stacked bars per report, each theme's share by year (SVG and PNG)
-    and report.html. Shares exclude units labelled other.
+    and report.html, an index linking a page per report (reports/). Shares
+    exclude units labelled other.
 
     \b
     Example:

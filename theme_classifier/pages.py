@@ -46,7 +46,7 @@ _CSS = """
 body{font-family:"%s","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:70em;
 color:#222;line-height:1.6;padding:0 1em}
 table{border-collapse:collapse;font-size:.85em}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}
+td:first-child,th:first-child,td.t,th.t{text-align:left}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[data-dir=asc]::after{content:" ▲"}table.sortable th[data-dir=desc]::after{content:" ▼"}
 .unit{border-left:6px solid;padding:.2em .6em;margin:.3em 0;background:#fafafa}
@@ -253,22 +253,24 @@ def _index(summary, plots, title, names, predictions_name):
            f"<p>{len(summary.reports)} reports, {sum(sum(e['units'].values()) for e in summary.reports.values())} "
            f"paragraphs (all of them, with their probabilities, are in {_esc(predictions_name)}). Shares are of the "
            "paragraphs with a policy theme: those labelled other are left out. Click a column header to sort; "
-           "click a report for its paragraphs.</p>\n",
-           "<h2>Reports</h2>\n<table class=\"sortable\" id=\"reports\"><thead><tr><th>report</th><th>region</th>"
+           "click a report for its paragraphs.</p>\n<p><a href=\"#reports\">Reports</a> · <a href=\"#regions\">Regions</a> · "
+           "<a href=\"#plots\">Plots</a></p>\n",
+           "<h2>Reports</h2>\n<table class=\"sortable\" id=\"reports\"><thead><tr><th>report</th><th class=\"t\">region</th>"
            "<th>year</th><th>units</th>" + "".join(f"<th>{_esc(t)}</th>" for t in themes)
            + "<th>other units</th></tr></thead><tbody>\n"]
     for report, entry in summary.reports.items():
         href = f"{PAGES_DIR}/{quote(names[report])}"
         year = entry["year"]
-        out.append(f"<tr><td><a href=\"{_esc(href)}\">{_esc(report)}</a></td><td>{_esc(entry['region'])}</td>"
+        out.append(f"<tr><td><a href=\"{_esc(href)}\">{_esc(report)}</a></td><td class=\"t\">{_esc(entry['region'])}</td>"
                    f"<td data-v=\"{year if year else -1e9}\">{_esc(year or '')}</td>"
                    f"<td data-v=\"{sum(entry['units'].values())}\">{sum(entry['units'].values())}</td>"
                    + "".join(_share_cell(rows[report][t]) for t in themes)
                    + f"<td data-v=\"{entry['units'].get(OTHER, 0)}\">{entry['units'].get(OTHER, 0)}</td></tr>\n")
     out.append("</tbody></table>\n")
     out.append(_region_table(summary, rows))
-    out.append("<div class=\"plots\">\n" + "".join(f"<figure>{_inline_svg(svg)}</figure>\n" for svg in plots)
-               + "</div>\n")
+    if plots:
+        out.append("<h2 id=\"plots\">Plots</h2>\n<div class=\"plots\">\n"
+                   + "".join(f"<figure>{_inline_svg(svg)}</figure>\n" for svg in plots) + "</div>\n")
     out.append(f"<script>{_SORT_JS}</script>\n</body></html>\n")
     return "".join(out)
 
@@ -278,7 +280,7 @@ def _region_table(summary, rows):
     regions = {}
     for report, entry in summary.reports.items():
         regions.setdefault(entry["region"] or "(unknown)", []).append(report)
-    out = ["<h2>Regions</h2>\n<p>Mean share of each theme over the region's reports (each report counts once).</p>\n"
+    out = ["<h2>Regions</h2>\n<p>Mean share of each theme over the reports of the region (each report counts once).</p>\n"
            "<table class=\"sortable\" id=\"regions\"><thead><tr><th>region</th><th>reports</th><th>units</th>"
            + "".join(f"<th>{_esc(t)}</th>" for t in summary.themes) + "</tr></thead><tbody>\n"]
     for region, reports in sorted(regions.items()):
