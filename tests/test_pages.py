@@ -185,12 +185,13 @@ def test_csv_predictions_and_a_rerun_into_the_same_folder(tmp_path):
 
 def test_records_left_out_of_the_shares_are_left_out_of_the_pages(tmp_path):
     rows = [prediction("江苏省2020", "industry"), {**prediction("江苏省2020", "ecology", "坏的记录"), "scores": {"a": "x"}},
-            {"report": "", "primary": "industry", "text": "没有报告"}]
+            {"report": "", "primary": "industry", "text": "没有报告"},
+            {**prediction("江苏省2020", "ecology", "置信度不是数", 2), "confidence": "high"}]  # shown as it is
     path = write_predictions(tmp_path / "pred.jsonl", rows)
     summary = summarise_file(path)
     write_pages(summary, path, tmp_path, [], "t", {}, lambda record: prediction_problem(record, LABELS))
     page = pages_of(tmp_path)["江苏省2020"]
-    assert page.count('class="unit"') == 1 and "坏的记录" not in page
+    assert page.count('class="unit"') == 2 and "坏的记录" not in page and "confidence: high" in page
 
 
 # ------------------------------------------------------------------ in a browser

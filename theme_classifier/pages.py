@@ -130,10 +130,10 @@ def _share_cell(row):
     return f"<td data-v=\"{float(row['unit_share']):.6f}\"{title}>{_esc(text)}</td>"
 
 
-def _number_text(value):
+def _number_text(value, digits=3):
     try:
-        return f"{float(value):.3f}"
-    except (TypeError, ValueError):
+        return f"{float(value):.{digits}f}"
+    except (TypeError, ValueError):  # shown as it is: the page is for reading, not checking
         return str(value)
 
 
@@ -157,9 +157,9 @@ def _unit_html(record, labels, colours):
     scores = record.get("scores")
     if not isinstance(scores, dict):  # CSV predictions flatten the scores
         scores = {label: record.get(f"scores_{label}", "") for label in labels}
-    tip = "\n".join(f"{label}: {float(scores.get(label) or 0):.2f}" for label in labels)
+    tip = "\n".join(f"{label}: {_number_text(scores.get(label) or 0, 2)}" for label in labels)
     if record.get("confidence") not in (None, ""):
-        tip += f"\nconfidence: {float(record['confidence']):.2f}"
+        tip += f"\nconfidence: {_number_text(record['confidence'], 2)}"
     tip += ("\ntop terms: " + ", ".join(_labels_list(record.get("top_terms")))
             + "\nthemes: " + ", ".join(_labels_list(record.get("themes"))))
     primary = record["primary"]
