@@ -307,3 +307,13 @@ def test_the_readme_screenshot_script_still_runs(tmp_path):
                              "--chromium", CHROMIUM], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert all((tmp_path / f"report_{name}.png").stat().st_size > 20000 for name in ("index", "page"))
+
+
+def test_predict_report_reruns_replace_the_folder_with_its_pages(cli, tmp_path):
+    out = tmp_path / "rep"
+    for seed in ("003_017b3d9cd5b7877b", "004_368e49043dcb499b"):
+        result = cli("predict", SEEDS / f"{seed}.txt", "--report", out, "--review-below", "0.5", "-q")
+        assert result.returncode == 0, result.stderr.decode()
+    assert [p.name for p in (out / "reports").glob("*.html")] == [page_name("004_368e49043dcb499b")]
+    assert (out / FONT_FILE).is_file() and (out / "review.csv").is_file()
+    assert not list(tmp_path.glob(".rep.*"))  # no temporary folder left beside it
