@@ -10,8 +10,8 @@ from conftest import ROOT
 PACKAGE = ROOT / "theme_classifier"
 #: Every module, in stage order: a module may import only modules before it (and the package).
 STAGES = ["errors", "atomic", "records", "label_set", "reading", "regions", "units", "tokenize", "embeddings", "features",
-          "model", "quantify", "store", "labels", "agreement", "reporting", "prediction", "evaluation", "training", "silver",
-          "suggest", "api", "cli"]
+          "model", "quantify", "store", "labels", "agreement", "pages", "reporting", "prediction", "evaluation",
+          "training", "silver", "suggest", "api", "cli"]
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
 
 

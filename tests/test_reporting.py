@@ -90,11 +90,15 @@ def test_write_report_tables_plots_and_html(tmp_path):
         assert "<svg" in svg
     # SVG keeps text as text, so Chinese report names are searchable and render in any browser
     assert "江苏省" in (out / "by_year_ecology.svg").read_text(encoding="utf-8")
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp;" in page
-    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page) and "<link" not in page  # offline
-    assert page.count('class="unit"') == 25
+    index = (out / "report.html").read_text(encoding="utf-8")
+    pages = sorted((out / "reports").glob("*.html"))
+    assert len(pages) == 7 and str(out / "report.html") in result["files"]
+    for page in [index] + [p.read_text(encoding="utf-8") for p in pages]:
+        assert "<script>alert" not in page
+        assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page) and "<link" not in page  # offline
+    text = "".join(p.read_text(encoding="utf-8") for p in pages)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp;" in text
+    assert text.count('class="unit"') == 25  # every paragraph, on its report's page
 
 
 def test_csv_predictions_work_too(tmp_path, cli):

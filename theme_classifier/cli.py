@@ -470,10 +470,11 @@ def report(predictions, output, by, model_dir, title, quiet):
     PREDICTIONS is the output of 'themes predict' (JSONL or CSV). Writes
     shares.csv (one row per report x theme), shares_wide.csv (one row per
     report), stacked bars per report, each theme's share by year (SVG and PNG)
-    and report.html. Shares exclude units labelled other. Each share comes as
-    unit_share (labels counted), expected_share (mean probability),
-    adjusted_share (corrected for the model's errors) and a 95% interval
-    share_low-share_high (docs/shares.md says which to cite).
+    and report.html, an index linking a page per report (reports/). Shares
+    exclude units labelled other. Each share comes as unit_share (labels
+    counted), expected_share (mean probability), adjusted_share (corrected
+    for the model's errors) and a 95% interval share_low-share_high
+    (docs/shares.md says which to cite).
 
     With --by, one table of mean shares per region and year (or level and
     year, year, region, or report): a panel that merges with yearbook data.

@@ -445,14 +445,14 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     if review is not None:
         predictions = _watch(predictions, review_below, doubtful)
     count = write_records(predictions, output, fields=prediction_fields(model.labels_))
-    if review is not None:
-        write_records(doubtful, review, fields=suggest_fields())
-        review = {"file": str(review), "units": len(doubtful)}
     report = None
     if report_dir and count:
         report = write_report(output, report_dir, title=title or "Policy themes of government work reports",
                               on_error=on_error, model=getattr(model, "provenance_", None),
                               error_rates=getattr(model, "error_rates_", None))
+    if review is not None:  # after the report, which replaces the report folder whole
+        write_records(doubtful, review, fields=suggest_fields())
+        review = {"file": str(review), "units": len(doubtful)}
     return {"units": count, "output": output, "summary": summary, "report": report, "review": review}
 
 

@@ -1,13 +1,11 @@
-"""Theme reports for researchers: attention shares per report, tidy tables, plots and an HTML page.
+"""Theme reports for researchers: attention shares per report, tidy tables, plots and HTML pages.
 
 Everything here reads predictions (the output of ``themes predict``) in two
-streaming passes — counts first, paragraphs for the HTML page second — so that
-thousands of reports never have to fit in memory at once.
+streaming passes — counts first, then paragraphs for the HTML pages
+(:mod:`~theme_classifier.pages`) — so that thousands of reports never have to fit
+in memory at once.
 """
 
-import html
-import io
-import re
 import shutil
 import unicodedata
 from collections import Counter, defaultdict
@@ -21,6 +19,7 @@ from .reading import parse_metadata, report_level
 from .regions import region_codes
 from .quantify import DRAWS, GROUPINGS, ShareEstimator
 from .atomic import atomic_directory, atomic_write, check_replaceable
+from .pages import INDEX, write_pages
 from .records import check_table_path, iter_records, write_records, write_table
 
 #: One colour per label, used by every plot and the HTML page.
@@ -38,8 +37,6 @@ SHARE_ESTIMATES = ("expected_share", "adjusted_share", "share_low", "share_high"
 SHARE_COLUMNS = ("unit_share", "char_share") + SHARE_ESTIMATES
 #: Title of report.html unless one is given.
 DEFAULT_TITLE = "Policy themes of government work reports"
-#: Paragraphs shown in report.html (the page stays usable in a browser); the rest are in the tables.
-DEFAULT_HTML_UNITS = 20000
 
 
 class ShareSummary:
@@ -374,93 +371,6 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
     return files
 
 
-# -------------------------------------------------------------------- HTML
-
-_CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:70em;
-color:#222;line-height:1.6}
-table{border-collapse:collapse;font-size:.85em}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}
-.unit{border-left:6px solid;padding:.2em .6em;margin:.3em 0;background:#fafafa}
-.heading{color:#666;font-size:.8em}.label{font-size:.75em;color:#fff;padding:0 .4em;border-radius:3px}
-.plots svg{max-width:100%;height:auto}
-#filters label{margin-right:1em}
-"""
-
-_JS = """
-function applyFilter(){var on={};document.querySelectorAll('#filters input').forEach(function(b){on[b.value]=b.checked});
-document.querySelectorAll('.unit').forEach(function(u){u.style.display=on[u.dataset.theme]?'':'none'})}
-document.querySelectorAll('#filters input').forEach(function(b){b.addEventListener('change',applyFilter)});
-"""
-
-
-def _esc(value):
-    return html.escape(str(value), quote=True)
-
-
-def _inline_svg(path):
-    text = Path(path).read_text(encoding="utf-8")
-    text = text[text.find("<svg"):]
-    return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
-
-
-def write_html(summary, predictions_path, out_dir, plots, title, max_units=DEFAULT_HTML_UNITS):
-    """Write ``report.html``: summary table, plots and every paragraph coloured by its theme.
-
-    Self-contained (inline CSS, SVG and a few lines of JavaScript for the theme
-    filter; nothing fetched), and all report text is escaped.
-    """
-    out = io.StringIO()
-    out.write(f"<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
-              f"<style>{_CSS}</style></head><body>\n<h1>{_esc(title)}</h1>\n")
-    out.write("<h2>Share of policy paragraphs per theme</h2>\n<table><tr><th>report</th><th>region</th>"
-              "<th>year</th><th>units</th>" + "".join(f"<th>{_esc(t)}</th>" for t in summary.themes) + "<th>other units</th></tr>\n")
-    for row in summary.wide_rows():
-        out.write(f"<tr><td>{_esc(row['report'])}</td><td>{_esc(row['region'])}</td><td>{_esc(row['year'])}</td>"
-                  f"<td>{row['units']}</td>" + "".join(f"<td>{row[t + '_unit_share']:.1%}</td>" for t in summary.themes)
-                  + f"<td>{row['other_units']}</td></tr>\n")
-    out.write("</table>\n<div class=\"plots\">\n")
-    for svg in plots:
-        out.write(f"<figure>{_inline_svg(svg)}</figure>\n")
-    out.write("</div>\n<h2>Paragraphs</h2>\n<p id=\"filters\">Show: " + "".join(
-        f"<label style=\"color:{colour(l)}\"><input type=\"checkbox\" value=\"{_esc(l)}\" checked> {_esc(l)}</label>"
-        for l in summary.labels) + "</p>\n<p>Hover over a paragraph for its probabilities and top terms.</p>\n")
-    shown = 0
-    current = None
-    total = sum(sum(e["units"].values()) for e in summary.reports.values())
-    for _, record, problem in iter_records(predictions_path):
-        if problem or shown >= max_units or prediction_problem(record, summary.labels):
-            continue
-        if record["report"] != current:
-            current = record["report"]
-            out.write(f"<h3>{_esc(current)}</h3>\n")
-        scores = record.get("scores")
-        if not isinstance(scores, dict):
-            scores = {label: record.get(f"scores_{label}", "") for label in summary.labels}
-        terms = record.get("top_terms") or []
-        if isinstance(terms, str):
-            terms = [t for t in terms.split(";") if t]
-        themes = record.get("themes") or []
-        if isinstance(themes, str):
-            themes = [t for t in themes.split(";") if t]
-        tip = "\n".join(f"{label}: {float(scores.get(label) or 0):.2f}" for label in summary.labels)
-        tip += "\ntop terms: " + ", ".join(map(str, terms)) + "\nthemes: " + ", ".join(themes)
-        primary = record.get("primary", OTHER)
-        colour_ = colour(primary)
-        out.write(f"<div class=\"unit\" data-theme=\"{_esc(primary)}\" style=\"border-color:{colour_}\" "
-                  f"title=\"{_esc(tip)}\"><span class=\"label\" style=\"background:{colour_}\">{_esc(primary)}</span> "
-                  f"<span class=\"heading\">{_esc(record.get('id', ''))} {_esc(record.get('heading') or '')}</span><br>"
-                  f"{_esc(record.get('text', ''))}</div>\n")
-        shown += 1
-    if shown < total:
-        out.write(f"<p><em>{shown} of {total} paragraphs shown; all are in the predictions file "
-                  f"{_esc(Path(predictions_path).name)}.</em></p>\n")
-    out.write(f"<script>{_JS}</script>\n</body></html>\n")
-    path = Path(out_dir) / "report.html"
-    atomic_write(path, lambda fh: fh.write(out.getvalue()))
-    return path
-
-
 # ------------------------------------------------------------------ driver
 
 def _number(value):
@@ -526,18 +436,16 @@ def summarise_file(predictions_path, on_error=None, error_rates=None):
     return summary
 
 
-def write_report(predictions_path, out_dir, title=DEFAULT_TITLE,
-                 max_html_units=DEFAULT_HTML_UNITS, on_error=None, model=None, error_rates=None):
-    """Write shares tables, plots and ``report.html`` for a predictions file.
+def write_report(predictions_path, out_dir, title=DEFAULT_TITLE, on_error=None, model=None, error_rates=None):
+    """Write shares tables, plots, ``report.html`` and a page per report for a predictions file.
 
     Parameters
     ----------
     predictions_path : str or Path
         Output of ``themes predict`` (JSONL or CSV).
     out_dir : str or Path
-        Directory for ``shares.csv``, ``shares_wide.csv``, plots (SVG and PNG) and ``report.html``.
-    max_html_units : int
-        Most paragraphs listed in ``report.html``.
+        Directory for ``shares.csv``, ``shares_wide.csv``, plots (SVG and PNG), ``report.html`` and
+        ``reports/`` (:func:`~theme_classifier.pages.write_pages`).
     model : dict, optional
         The model that made the predictions (its ``provenance_``), recorded in ``provenance.json``.
     error_rates : dict, optional
@@ -556,7 +464,7 @@ def write_report(predictions_path, out_dir, title=DEFAULT_TITLE,
         predictions = Path(predictions_path)
         if predictions.parent.resolve() == final_dir.resolve():
             shutil.copy2(predictions, out_dir / predictions.name)  # predict --report keeps its predictions there
-        files = _write_report_files(summary, predictions_path, out_dir, title, max_html_units)
+        files = _write_report_files(summary, predictions_path, out_dir, title)
         files.append(_write_provenance(out_dir, predictions, model))
     return {"reports": len(summary.reports),
             "units": sum(sum(e["units"].values()) for e in summary.reports.values()),
@@ -666,10 +574,10 @@ def check_report_dir(path):
 def _is_report_dir(path):
     names = {p.name for p in path.iterdir()}
     # predict --report writes its predictions there first.
-    return {"shares.csv", "report.html"} <= names or names <= {"predictions.jsonl"}
+    return {"shares.csv", INDEX} <= names or names <= {"predictions.jsonl"}
 
 
-def _write_report_files(summary, predictions_path, out_dir, title, max_html_units):
+def _write_report_files(summary, predictions_path, out_dir, title):
     files = []
     shares = out_dir / "shares.csv"
     _write_csv(shares, summary.rows(), ["report", "region", "level", "province_code", "province", "year", "theme",
@@ -682,5 +590,6 @@ def _write_report_files(summary, predictions_path, out_dir, title, max_html_unit
         plots += plot_theme_by_year(summary, theme, out_dir)
     files += plots
     svgs = [p for p in plots if p.suffix == ".svg"]
-    files.append(write_html(summary, predictions_path, out_dir, svgs, title, max_html_units))
+    files += write_pages(summary, predictions_path, out_dir, svgs, title, {label: colour(label) for label in summary.labels},
+                         lambda record: prediction_problem(record, summary.labels))
     return files
