@@ -37,7 +37,7 @@ FONT_FAMILY = "Noto Sans CJK SC"
 _SC_FACE = "Noto Sans CJK SC"
 #: Columns of ``ShareSummary.rows()`` that are not measures of a share.
 _ROW_KEYS = {"report", "region", "level", "province_code", "province", "year", "theme", "units", "chars",
-             "unit_share", "char_share"}
+             "unit_share", "char_share", "reports"}
 #: Characters always in the font subset, so that labels and numbers look alike on every page.
 _ALWAYS = "".join(chr(c) for c in range(0x20, 0x7F)) + "–—…·“”‘’、，。：；（）［］【】《》％"
 
@@ -267,7 +267,7 @@ def _index(summary, plots, title, names, predictions_name):
                    + "".join(_share_cell(rows[report][t]) for t in themes)
                    + f"<td data-v=\"{entry['units'].get(OTHER, 0)}\">{entry['units'].get(OTHER, 0)}</td></tr>\n")
     out.append("</tbody></table>\n")
-    out.append(_region_table(summary, rows))
+    out.append(_region_table(summary))
     if plots:
         out.append("<h2 id=\"plots\">Plots</h2>\n<div class=\"plots\">\n"
                    + "".join(f"<figure>{_inline_svg(svg)}</figure>\n" for svg in plots) + "</div>\n")
@@ -275,20 +275,21 @@ def _index(summary, plots, title, names, predictions_name):
     return "".join(out)
 
 
-def _region_table(summary, rows):
+def _region_table(summary):
     """Per region: reports, units, and each theme's share averaged over the region's reports."""
     regions = {}
     for report, entry in summary.reports.items():
         regions.setdefault(entry["region"] or "(unknown)", []).append(report)
-    out = ["<h2>Regions</h2>\n<p>Mean share of each theme over the reports of the region (each report counts once).</p>\n"
+    out = ["<h2>Regions</h2>\n<p>Mean share of each theme over the reports of the region (each report counts once), "
+           "with the 95% interval of the mean where the model has error rates.</p>\n"
            "<table class=\"sortable\" id=\"regions\"><thead><tr><th>region</th><th>reports</th><th>units</th>"
            + "".join(f"<th>{_esc(t)}</th>" for t in summary.themes) + "</tr></thead><tbody>\n"]
+    means = {(row["region"] or "(unknown)", row["theme"]): row for row in summary.panel("region")}
     for region, reports in sorted(regions.items()):
         units = sum(sum(summary.reports[r]["units"].values()) for r in reports)
-        means = [sum(float(rows[r][t]["unit_share"]) for r in reports) / len(reports) for t in summary.themes]
         out.append(f"<tr><td>{_esc(region)}</td><td data-v=\"{len(reports)}\">{len(reports)}</td>"
                    f"<td data-v=\"{units}\">{units}</td>"
-                   + "".join(f"<td data-v=\"{m:.6f}\">{_pct(m)}</td>" for m in means) + "</tr>\n")
+                   + "".join(_share_cell(means[region, t]) for t in summary.themes) + "</tr>\n")
     out.append("</tbody></table>\n")
     return "".join(out)
 

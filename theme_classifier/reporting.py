@@ -326,12 +326,17 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
     """A theme's share by year: one line per region, or the mean and spread when regions are many.
 
     Lines break where a year has no report. The mean and spread are over sub-national reports
-    only: the State Council's report (国务院) is not one region among the provinces.
+    only: the State Council's report (国务院) is not one region among the provinces. With the
+    model's error rates, each line has a band (the 95% interval of each report's share) and the
+    mean has error bars (the interval of the mean, :meth:`ShareSummary.panel`).
     """
     points = defaultdict(dict)  # region -> year -> share
+    bands = defaultdict(dict)  # region -> year -> (share_low, share_high)
     for row in summary.rows():
         if row["theme"] == theme and row["year"] != "":
             points[row["region"] or "(unknown)"][int(row["year"])] = row[share]
+            if row["share_low"] != "":
+                bands[row["region"] or "(unknown)"][int(row["year"])] = (row["share_low"], row["share_high"])
     years = sorted({year for by_year in points.values() for year in by_year})
     if len(years) < 2:
         return []
@@ -339,7 +344,11 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
     fig, ax = plt.subplots(figsize=(9, 4.5))
     if len(points) <= MAX_REGION_LINES:
         for region, by_year in sorted(points.items()):
-            ax.plot(*_gapped(by_year), marker="o", markersize=3, label=region)
+            line, = ax.plot(*_gapped(by_year), marker="o", markersize=3, label=region)
+            if bands[region]:  # the 95% interval of each report's share, broken where its line is
+                xs, low = _gapped({y: band[0] for y, band in bands[region].items()})
+                ax.fill_between(xs, low, _gapped({y: band[1] for y, band in bands[region].items()})[1],
+                                color=line.get_color(), alpha=0.15, linewidth=0)
         ax.legend(frameon=False, fontsize=8, ncol=2)
     else:
         import numpy as np
@@ -357,6 +366,13 @@ def plot_theme_by_year(summary, theme, out_dir, share="unit_share"):
             counts = [len(v) for _, v in dense]
             ax.plot(*_gapped({y: v.mean() for y, v in dense}), color=colour(theme), marker="o", markersize=3,
                     label=f"mean over regions ({min(counts)}–{max(counts)} per year)")
+            means = {r["year"]: r for r in summary.panel("year") if r["theme"] == theme and r["share_low"] != ""}
+            shown = [(y, v.mean(), means[y]) for y, v in dense if y in means]
+            if shown:  # the 95% interval of each year's mean (reports' units and the model's errors)
+                ax.errorbar([y for y, _, _ in shown], [m for _, m, _ in shown], fmt="none", ecolor="#333",
+                            elinewidth=0.8, capsize=2, label="95% interval of the mean",
+                            yerr=[[max(m - r["share_low"], 0) for _, m, r in shown],
+                                  [max(r["share_high"] - m, 0) for _, m, r in shown]])
         if sparse:
             ax.plot([y for y, v in sparse for _ in v], [x for _, v in sparse for x in v], linestyle="none",
                     marker="o", markersize=3, color="#777",
