@@ -7,14 +7,13 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
 from conftest import ROOT, SEEDS
 from theme_classifier.pages import FONT_FAMILY, FONT_FILE, page_name, write_pages
-from theme_classifier.reporting import ShareSummary, colour, prediction_problem, summarise_file, write_report
+from theme_classifier.reporting import prediction_problem, summarise_file, write_report
 
 LABELS = ("industry", "ecology", "livelihood", "governance", "security", "other")
 HOSTILE_ID = "\"><script>document.title='pwned'</script>江苏省2020"
@@ -136,31 +135,22 @@ def test_region_table_averages_the_shares_of_a_regions_reports(tmp_path):
     index = (out / "report.html").read_text(encoding="utf-8")
     regions = index[index.index('id="regions"'):]
     jiangsu = re.search(r"<tr><td>江苏省</td>(.*?)</tr>", regions).group(1)
-    cells = re.findall(r"<td data-v=\"([^\"]+)\">", jiangsu)
+    cells = re.findall(r"<td data-v=\"([^\"]+)\"", jiangsu)
     assert cells[:4] == ["2", "3", "0.250000", "0.750000"]  # reports, units, industry (0 and 1/2), ecology
     assert index.count('class="sortable"') == 2 and "addEventListener('click'" in index
 
 
-class IntervalSummary(ShareSummary):
-    """Shares with intervals and adjusted shares, as the share computations are being extended to give."""
-
-    def rows(self):
-        return [{**row, "adjusted_share": row["unit_share"] * 0.9, "share_low": row["unit_share"] * 0.8,
-                 "share_high": min(1, row["unit_share"] * 1.2)} for row in super().rows()]
-
-
-def test_intervals_and_other_share_columns_are_shown_when_the_rows_have_them(tmp_path):
+def test_intervals_and_other_share_columns_are_shown_when_the_model_has_error_rates(tmp_path):
     path = write_predictions(tmp_path / "pred.jsonl", [prediction("江苏省2020", "ecology", number=1),
                                                         prediction("江苏省2020", "industry", number=2)])
-    summary = IntervalSummary(LABELS)
-    for record in json.loads("[" + ",".join(path.read_text(encoding="utf-8").splitlines()) + "]"):
-        summary.add(record)
-    write_pages(summary, path, tmp_path, [], "标题", {label: colour(label) for label in LABELS},
-                lambda record: prediction_problem(record, LABELS))
-    index = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "50.0% [40.0, 60.0]" in index and "adjusted_share: 0.450" in index
-    page = next((tmp_path / "reports").glob("*.html")).read_text(encoding="utf-8")
-    assert "<th>share low</th>" in page and "<td>0.400</td>" in page
+    labels = list(LABELS)
+    perfect = {"labels": labels, "units": [100] * len(labels),
+               "mean_scores": [[1.0 if i == j else 0.0 for j in range(len(labels))] for i in range(len(labels))]}
+    write_report(path, tmp_path / "out", error_rates=perfect)
+    index = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"50\.0% \[\d+\.\d, \d+\.\d\]", index) and "adjusted_share: 0.500" in index
+    page = next((tmp_path / "out" / "reports").glob("*.html")).read_text(encoding="utf-8")
+    assert "<th>share low</th>" in page
 
 
 def test_without_intervals_the_index_shows_plain_shares(tmp_path):
