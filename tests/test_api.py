@@ -128,3 +128,13 @@ def test_the_package_lists_its_api():
     assert "predict_reports" in dir(theme_classifier)
     with pytest.raises(AttributeError):
         theme_classifier.no_such_function
+
+
+def test_shares_carry_the_models_corrections_and_group_into_panels(model):
+    rows = predict_reports(SEEDS, model, as_frame=False)
+    table = shares(rows, model=model, as_frame=False)
+    assert all(r["share_low"] <= r["adjusted_share"] <= r["share_high"] for r in table)
+    assert shares(rows, as_frame=False) == table  # the default model made them: the same correction
+    panel = shares(rows, model=model, by="level,year", as_frame=False)
+    assert {"prefecture", "county"} <= {r["level"] for r in panel}
+    assert sum(r["reports"] for r in panel if r["theme"] == "industry") == 5

@@ -112,22 +112,21 @@ def _records(predictions):
     return list(predictions)
 
 
-def _labels(record):
-    """The labels of a prediction: its ``scores`` keys, or ``scores_<label>`` columns."""
-    from . import LABELS
-    scores = record.get("scores")
-    labels = list(scores) if isinstance(scores, dict) else [k[len("scores_"):] for k in record if k.startswith("scores_")]
-    return tuple(labels) if len(labels) >= 2 else LABELS
-
-
-def shares(predictions, wide=False, as_frame=None):
-    """Each theme's share of each report, the table ``themes report`` writes as ``shares.csv``.
+def shares(predictions, model=None, by="report", wide=False, as_frame=None):
+    """Each theme's share of each report (``shares.csv``), or of groups of reports (a panel).
 
     Parameters
     ----------
     predictions : str, Path, list of dict or pandas.DataFrame
         What :func:`predict_reports` returned, or a predictions file of ``themes predict``
         (JSONL or CSV).
+    model : ThemeClassifier, str or Path, optional
+        The model that made the predictions (default: the shipped one): its cross-validated
+        error rates give ``adjusted_share`` and the intervals (left empty if it has none, or
+        if its labels are not the predictions').
+    by : str
+        ``report``, or a grouping of ``themes report --by``: ``region,year``, ``level,year``,
+        ``year``, ``region``.
     wide : bool
         One row per report (``shares_wide.csv``) instead of one per report × theme.
     as_frame : bool, optional
@@ -136,17 +135,23 @@ def shares(predictions, wide=False, as_frame=None):
     Returns
     -------
     list of dict or pandas.DataFrame
-        Rows of :meth:`~theme_classifier.reporting.ShareSummary.rows` (or ``wide_rows``):
-        ``report, region, level, province_code, province, year, theme, units, chars,
-        unit_share, char_share``. Shares leave out paragraphs labelled ``other``.
+        Rows of :meth:`~theme_classifier.reporting.ShareSummary.rows` (``report, region,
+        level, province_code, province, year, theme, units, chars, unit_share, char_share,
+        expected_share, adjusted_share, share_low, share_high``), ``wide_rows`` or ``panel``.
+        Shares leave out paragraphs labelled ``other``.
     """
-    from .reporting import ShareSummary, summarise_file
-    if isinstance(predictions, (str, os.PathLike)):
-        summary = summarise_file(predictions)
-    else:
-        records = _records(predictions)
-        summary = ShareSummary(_labels(records[0]) if records else ())
-        for record in records:
+    from .records import iter_records
+    from .reporting import PANEL_TYPES, ShareSummary, labels_of, prediction_problem, record_labels
+    from .store import share_model
+    is_file = isinstance(predictions, (str, os.PathLike))
+    records = None if is_file else _records(predictions)
+    labels = labels_of(predictions) if is_file else record_labels(records[0]) if records else ()
+    rates = getattr(model, "error_rates_", None) if hasattr(model, "classes_") else share_model(model)[0]
+    if rates is not None and sorted(rates["labels"]) != sorted(labels):
+        rates = None
+    summary = ShareSummary(labels, rates)
+    for _, record, problem in (iter_records(predictions) if is_file else ((None, r, None) for r in records)):
+        if not problem and not prediction_problem(record, summary.labels):
             summary.add(record)
-    rows = summary.wide_rows() if wide else summary.rows()
-    return _rows_or_frame(rows, tuple(rows[0]) if rows else (), as_frame, {"year": int})
+    rows = summary.wide_rows() if wide else summary.panel(by)
+    return _rows_or_frame(rows, tuple(rows[0]) if rows else (), as_frame, PANEL_TYPES)

@@ -414,16 +414,20 @@ def prediction_problem(record, labels=LABELS):
 
 
 def labels_of(predictions_path):
-    """The label set of a predictions file: the keys of its first record's ``scores`` (JSONL) or its
-    ``scores_<label>`` columns (CSV); the default codebook's if it has none."""
+    """The label set of a predictions file (:func:`record_labels` of its first record)."""
     for _, record, problem in iter_records(predictions_path):
-        if problem:
-            continue
-        scores = record.get("scores")
-        labels = list(scores) if isinstance(scores, dict) else \
-            [key[len("scores_"):] for key in record if key.startswith("scores_")]
-        return tuple(labels) if len(labels) >= 2 else LABELS
+        if not problem:
+            return record_labels(record)
     return LABELS
+
+
+def record_labels(record):
+    """The label set of a prediction: the keys of its ``scores`` (JSONL) or its ``scores_<label>``
+    columns (CSV); the default codebook's if it has none."""
+    scores = record.get("scores")
+    labels = list(scores) if isinstance(scores, dict) else \
+        [key[len("scores_"):] for key in record if key.startswith("scores_")]
+    return tuple(labels) if len(labels) >= 2 else LABELS
 
 
 def colour(label):
