@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchlib import machine_line, publish  # noqa: E402
 
-THEMES_CMD = [sys.executable, "-m", "theme_classifier"]
+# The installed command, as users run it (``python -m theme_classifier`` adds runpy's start-up).
+_SCRIPT = Path(sys.executable).with_name("themes")
+THEMES_CMD = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "theme_classifier"]
 
 
 def mb(chars_bytes):

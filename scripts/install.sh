@@ -15,3 +15,6 @@ if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip
   echo "install failed; full log in $log" >&2
   exit 1
 fi
+# Byte-compile the package, as a regular (non-editable) install does: with PYTHONDONTWRITEBYTECODE
+# set, an editable install would otherwise compile every module again at each start of themes.
+.venv/bin/python -m compileall -q theme_classifier >> "$log" 2>&1 || true

@@ -33,8 +33,8 @@ from theme_classifier.tokenize import default_tokenizer
 
 SEED_LABELS = ROOT / "labels" / "seeds.jsonl"
 DEFAULT_MODEL = ROOT / "models" / "default"
-MODEL_FILES = ("arrays.npz", "vocabulary.json", "char_vocabulary.json", "vectors.bin", "userdict.txt",
-               "stopwords.txt")
+MODEL_FILES = ("arrays.npz", "vocabulary.json", "char_vocabulary.json", "vectors.npy", "vector_words.json",
+               "vectors.bin", "userdict.txt", "stopwords.txt")
 VECTOR_SIZE = 16
 TIMEOUT = 10  # seconds; a valid load takes well under one
 REPORT = ("一、过去一年工作回顾\n\n"
@@ -228,17 +228,55 @@ def truncate(path):
     return content[:len(content) // 2]
 
 
+def npy_header(shape=None, descr=None):
+    """Rewrite the header of vectors.npy (shape and dtype it claims), keeping its data."""
+    def damage(d):
+        data = (d / "vectors.npy").read_bytes()
+        fh = io.BytesIO(data)
+        np.lib.format.read_magic(fh)
+        old_shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        out = io.BytesIO()
+        np.lib.format.write_array_header_1_0(out, {"shape": shape(old_shape) if shape else old_shape,
+                                                   "fortran_order": fortran, "descr": descr or dtype.str})
+        (d / "vectors.npy").write_bytes(out.getvalue() + data[fh.tell():])
+    return damage
+
+
+def set_vectors(change):
+    """Replace vectors.npy by ``change(vectors)`` (saved without pickling unless it holds objects)."""
+    def damage(d):
+        vectors = np.load(d / "vectors.npy", allow_pickle=False)
+        new = change(vectors)
+        with open(d / "vectors.npy", "wb") as fh:
+            np.lib.format.write_array(fh, new, allow_pickle=new.dtype.hasobject)
+    return damage
+
+
 def fewer_dimensions(d):
-    """A self-consistent vectors.bin whose vectors have one dimension less than coef expects."""
-    from theme_classifier.embeddings import read_vectors
-    wv = read_vectors(d / "vectors.bin")
-    WordVectors(wv.index_to_key, wv.vectors[:, :-1]).save_word2vec_format(d / "vectors.bin")
+    """Self-consistent vectors whose vectors have one dimension less than coef expects."""
+    set_vectors(lambda v: np.ascontiguousarray(v[:, :-1]))(d)
+
+
+def _fortran(d):
+    """vectors.npy whose header claims Fortran order."""
+    data = (d / "vectors.npy").read_bytes()
+    (d / "vectors.npy").write_bytes(data.replace(b"'fortran_order': False", b"'fortran_order': True ", 1))
 
 
 def nan_vectors(d):
-    from theme_classifier.embeddings import read_vectors
-    wv = read_vectors(d / "vectors.bin")
-    WordVectors(wv.index_to_key, with_nan(wv.vectors)).save_word2vec_format(d / "vectors.bin")
+    set_vectors(with_nan)(d)
+
+
+def as_format_1(d):
+    """The model as the first format stored it: word vectors in word2vec binary (vectors.bin)."""
+    words = json.loads((d / "vector_words.json").read_text(encoding="utf-8"))
+    WordVectors(words, np.load(d / "vectors.npy", allow_pickle=False)).save_word2vec_format(d / "vectors.bin")
+    for name in ("vectors.npy", "vector_words.json"):
+        remove(name)(d)
+    meta = read_meta(d)
+    meta["format_version"] = 1
+    meta["files"]["vectors.bin"] = sha256(d / "vectors.bin")
+    write_meta(d, meta)
 
 
 def fifo(name):
@@ -333,20 +371,29 @@ MODEL_ROWS = [
     row("vocabulary-not-json", write_bytes("vocabulary.json", b"[\"a\", "), "vocabulary.json", "corrupt JSON"),
     row("char-vocabulary-one-short", edit_json("char_vocabulary.json", lambda v: v[:-1]), "char_vocabulary.json",
         "terms"),
-    # 4. vectors.bin
-    row("vectors-header-claims-1e11-words", vectors_header(lambda words, size: f"100000000000 {size}"), "vectors.bin",
-        "truncated", base="default"),
-    row("vectors-truncated", write_bytes("vectors.bin", truncate), "vectors.bin", "corrupt word vectors",
+    # 4. vectors.npy and vector_words.json
+    row("vectors-header-claims-1e11-words", npy_header(lambda shape: (10 ** 11, shape[1])), "vectors.npy",
+        "vector_words.json has", base="default"),
+    row("vectors-truncated", write_bytes("vectors.npy", truncate), "vectors.npy", "corrupt vectors",
         base="default"),
-    row("vectors-header-size-disagrees", vectors_header(lambda words, size: f"{words} {size - 1}"), "vectors.bin",
+    row("vectors-header-size-disagrees", npy_header(lambda shape: (shape[0], shape[1] - 1)), "vectors.npy",
+        "corrupt vectors"),
+    row("vectors-header-fortran-order", _fortran, "vectors.npy", "C order"),
+    row("vectors-not-npy", write_bytes("vectors.npy", b"many words"), "vectors.npy", "not a .npy array"),
+    row("vectors-pickled-objects", set_vectors(lambda v: np.array([[object()]], dtype=object)), "vectors.npy",
+        "refusing to load"),
+    row("vectors-integers", set_vectors(lambda v: v.astype(np.int32)), "vectors.npy", "floating-point"),
+    row("vectors-one-dimensional", set_vectors(lambda v: v[:, 0].copy()), "vectors.npy", "matrix"),
+    row("vectors-fewer-dimensions-than-coef", fewer_dimensions, "vectors.npy", "dimensions"),
+    row("vectors-nan", nan_vectors, "vectors.npy", "NaN or infinite"),
+    row("vectors-empty", write_bytes("vectors.npy", b""), "vectors.npy", "not a .npy array"),
+    row("vector-words-one-short", edit_json("vector_words.json", lambda v: v[:-1]), "vectors.npy", "words"),
+    row("vector-words-duplicates", edit_json("vector_words.json", lambda v: [v[1]] + v[1:]), "vector_words.json",
+        "duplicate"),
+    row("vector-words-not-strings", edit_json("vector_words.json", lambda v: [1] + v[1:]), "vector_words.json",
+        "list of strings"),
+    row("format-1-vectors-bin-truncated", then(as_format_1, write_bytes("vectors.bin", truncate)), "vectors.bin",
         "corrupt word vectors"),
-    row("vectors-header-not-numbers", vectors_header(lambda words, size: "many words"), "vectors.bin",
-        "corrupt word vectors"),
-    row("vectors-header-zero-size", vectors_header(lambda words, size: f"{words} 0"), "vectors.bin",
-        "corrupt word vectors"),
-    row("vectors-fewer-dimensions-than-coef", fewer_dimensions, "vectors.bin", "dimensions"),
-    row("vectors-nan", nan_vectors, "vectors.bin", "NaN or infinite"),
-    row("vectors-empty", write_bytes("vectors.bin", b""), "vectors.bin", "corrupt word vectors"),
     # 5. meta.json files
     row("files-a-list", edit_meta(lambda m: m.__setitem__("files", sorted(m["files"]))), "meta.json",
         "files must be an object"),
@@ -369,7 +416,8 @@ MODEL_ROWS = [
     row("userdict-bad-frequency", write_bytes("userdict.txt", "专精特新 ² n\n".encode()), "userdict.txt",
         "frequency"),
     row("vocabulary-missing", remove("vocabulary.json"), "vocabulary.json", "missing"),
-    row("vectors-missing", remove("vectors.bin"), "vectors.bin", "missing"),
+    row("vectors-missing", remove("vectors.npy"), "vectors.npy", "missing"),
+    row("format-1-vectors-missing", then(as_format_1, remove("vectors.bin")), "vectors.bin", "missing"),
     row("arrays-missing", remove("arrays.npz"), "arrays.npz", "missing"),
     row("listed-file-absent", lambda d: (d / "stopwords.txt").unlink(), "stopwords.txt", "missing"),
     # 7. meta.json fields
@@ -406,7 +454,8 @@ MODEL_ROWS = [
     row("params-w2v-params-unknown", set_param("w2v_params", {"workers": 8}), "meta.json", "w2v_params"),
     row("params-no-features", then(set_param("use_tfidf", False), set_param("char_ngram_range", None),
                                    set_param("use_w2v", False)), "meta.json", "no features"),
-    row("params-use-w2v-off-but-vectors-listed", set_param("use_w2v", False), "vectors.bin", "does not use it"),
+    row("params-use-w2v-off-but-vectors-listed", set_param("use_w2v", False), "vector_words.json",
+        "does not use it"),
     row("params-use-tfidf-off-but-idf-present",
         then(set_param("use_tfidf", False), remove("vocabulary.json")), "arrays.npz", "does not use"),
     row("tokenizer-hmm-string", edit_meta(lambda m: m["tokenizer"].__setitem__("hmm", "no")), "meta.json",
@@ -426,11 +475,11 @@ MODEL_ROWS = [
     row("modified-without-new-checksum", lambda d: (d / "vocabulary.json").write_text("[]"), "vocabulary.json",
         "checksum", consistent=False),
     # 9. links, FIFOs, devices and directories are refused without being opened
-    row("vectors-fifo", fifo("vectors.bin"), "vectors.bin", "FIFO"),
-    row("vectors-symlink-to-dev-zero", symlink("vectors.bin", "/dev/zero"), "vectors.bin", "symbolic link"),
-    row("vectors-symlink-to-identical-copy", symlink("vectors.bin", outside_copy("vectors.bin")), "vectors.bin",
+    row("vectors-fifo", fifo("vectors.npy"), "vectors.npy", "FIFO"),
+    row("vectors-symlink-to-dev-zero", symlink("vectors.npy", "/dev/zero"), "vectors.npy", "symbolic link"),
+    row("vectors-symlink-to-identical-copy", symlink("vectors.npy", outside_copy("vectors.npy")), "vectors.npy",
         "symbolic link"),
-    row("vectors-a-directory", directory("vectors.bin"), "vectors.bin", "directory"),
+    row("vectors-a-directory", directory("vectors.npy"), "vectors.npy", "directory"),
     row("arrays-fifo", fifo("arrays.npz"), "arrays.npz", "FIFO"),
     row("userdict-symlink-to-dev-zero", symlink("userdict.txt", "/dev/zero"), "userdict.txt", "symbolic link"),
     row("userdict-symlink-to-dev-null", symlink("userdict.txt", "/dev/null"), "userdict.txt", "symbolic link"),
@@ -536,8 +585,11 @@ def reference_load(path):
     if "char_idf" in arrays:
         vocabulary = json.loads((path / "char_vocabulary.json").read_text(encoding="utf-8"))
         char_tfidf = TfidfTransform(vocabulary, arrays["char_idf"], params["char_ngram_range"], "char")
-    vectors = (KeyedVectors.load_word2vec_format(str(path / "vectors.bin"), binary=True)
-               if (path / "vectors.bin").exists() else None)
+    vectors = None
+    if (path / "vectors.npy").exists():
+        array = np.load(path / "vectors.npy", allow_pickle=False)
+        vectors = KeyedVectors(array.shape[1])
+        vectors.add_vectors(json.loads((path / "vector_words.json").read_text(encoding="utf-8")), array)
     model = ThemeClassifier(**params, vectors=vectors)
     model.features_ = FeaturePipeline(None, params["ngram_range"], params["min_df"], params["char_ngram_range"],
                                       params["use_tfidf"], vectors, params["w2v_weight"]).set_fitted(tfidf, char_tfidf)
@@ -612,6 +664,16 @@ def test_save_and_load_give_identical_predictions(tmp_path, small_model):
     assert meta["versions"]["scikit-learn"] and meta["versions"]["gensim"] and meta["versions"]["jieba"]
     assert meta["labels"] == list(small_model.classes_)
     assert not any(p.suffix in {".pkl", ".pickle", ".joblib"} for p in (tmp_path / "m").iterdir())
+
+
+def test_a_model_of_the_first_format_still_loads_and_predicts_the_same(tmp_path, small_model):
+    save_model(small_model, tmp_path / "new")
+    shutil.copytree(tmp_path / "new", tmp_path / "old")
+    as_format_1(tmp_path / "old")
+    assert not (tmp_path / "old" / "vectors.npy").exists()
+    texts = ["全年地区生产总值增长6%。", "深入打好污染防治攻坚战。"]
+    new, old = load_model(tmp_path / "new")[0], load_model(tmp_path / "old")[0]
+    assert np.array_equal(old.predict_proba(texts), new.predict_proba(texts))
 
 
 class _Payload:

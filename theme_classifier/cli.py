@@ -6,14 +6,19 @@ import math
 import os
 import sys
 
-import click
+# One BLAS thread unless the user says otherwise, set before NumPy loads: the matrices here are
+# small, and a pool of OpenBLAS threads costs start-up time and spins on the cores that
+# --jobs workers need (training several times slower on two cores, docs/benchmarks.md).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .errors import ThemeError, readable
-from .records import write_records
-from .quantify import GROUPINGS
-from .embeddings import DEFAULT_W2V
-from .tokenize import BACKENDS
-from .units import DEFAULT_MAX_CHARS
+import click  # noqa: E402
+
+from .errors import ThemeError, readable  # noqa: E402
+from .records import write_records  # noqa: E402
+from .quantify import GROUPINGS  # noqa: E402
+from .embeddings import DEFAULT_W2V  # noqa: E402
+from .tokenize import BACKENDS  # noqa: E402
+from .units import DEFAULT_MAX_CHARS  # noqa: E402
 
 
 class _ErrorCounter:

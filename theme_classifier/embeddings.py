@@ -4,6 +4,7 @@ Vectors are stored in the word2vec binary format with a ``meta.json``; loading
 them parses numbers and words only, never pickled objects.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -127,9 +128,13 @@ class WordVectors:
 
     def __init__(self, words, vectors):
         self.index_to_key = list(words)
-        self.key_to_index = {word: i for i, word in enumerate(self.index_to_key)}
         self.vectors = vectors
         self.vector_size = vectors.shape[1]
+
+    @functools.cached_property
+    def key_to_index(self):
+        # Built on first use: predicting through FeaturePipeline's joint word index never needs it.
+        return {word: i for i, word in enumerate(self.index_to_key)}
 
     def save_word2vec_format(self, file, binary=True):
         """Write the word2vec binary format (readable by gensim and the original C tool)."""

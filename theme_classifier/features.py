@@ -352,8 +352,9 @@ class FeaturePipeline:
         """Set the fitted TF-IDF blocks (from :meth:`fit` or a saved model); returns self."""
         self.tfidf_, self.char_tfidf_ = tfidf, char_tfidf
         # Each word vector's IDF weight, computed once here rather than for every batch.
-        self.word_weights_ = (word_weights(self.vectors, unigram_idf(tfidf))
-                              if self.vectors is not None and tfidf is not None else None)
+        self.word_weights_ = None
+        if self.vectors is not None and tfidf is not None and tuple(tfidf.ngram_range) != (1, 1):
+            self.word_weights_ = word_weights(self.vectors, unigram_idf(tfidf))
         # Word unigrams and word vectors: one dictionary of every word, so that each token of a
         # batch is looked up once for both blocks (its TF-IDF column and its vector's row).
         self.word_index_ = None
@@ -368,6 +369,9 @@ class FeaturePipeline:
                                 count=len(self.vectors.index_to_key))
             rows[known] = np.arange(len(known))
             self.word_index_ = (index, columns, rows)
+            # A vector's weight is its word's IDF where the word has a TF-IDF column, else 1.
+            vector_columns = columns[known]
+            self.word_weights_ = np.where(vector_columns >= 0, tfidf.idf_[np.maximum(vector_columns, 0)], 1.0)
         return self
 
     def transform(self, texts):

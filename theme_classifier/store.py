@@ -1,7 +1,7 @@
-"""Save and load models as plain directories: JSON, NumPy arrays and word2vec binary.
+"""Save and load models as plain directories: JSON and NumPy arrays.
 
-Nothing is pickled. Loading parses JSON, ``.npz`` arrays with
-``allow_pickle=False`` and the word2vec binary format, and checks every file
+Nothing is pickled. Loading parses JSON and ``.npz``/``.npy`` arrays (objects refused, never
+unpickled; models of format 1 keep their word vectors in word2vec binary), and checks every file
 against the SHA-256 recorded in ``meta.json``, so a model from a stranger cannot
 run code and a modified or truncated one is refused.
 
@@ -17,7 +17,8 @@ naming the bad file (``meta.json`` for a bad field), never a traceback or a hang
   (an unlisted file is refused, so nothing unchecked is ever read), and every
   file the model needs must be listed: ``arrays.npz``, ``userdict.txt``,
   ``stopwords.txt``, ``vocabulary.json`` (word TF-IDF), ``char_vocabulary.json``
-  (character TF-IDF) and ``vectors.bin`` (word vectors), as ``params`` say;
+  (character TF-IDF) and ``vectors.npy`` with ``vector_words.json`` (word vectors and their
+  words; ``vectors.bin`` in format 1), as ``params`` say;
   a listed file the model does not use is refused too.
 * **Symbolic links are refused inside a model directory**, even to regular
   files, as are FIFOs, devices and directories: each file is checked with
@@ -28,8 +29,9 @@ naming the bad file (``meta.json`` for a bad field), never a traceback or a hang
   bytes: the arrays must be floating-point and finite, with the shapes the
   labels, vocabularies and vector size imply (checked from the ``.npy``
   headers before anything is allocated); vocabularies must be lists of unique
-  strings; ``vectors.bin``'s header must match its size (a header claiming
-  billions of words fails at once); the tokenizer files must be UTF-8.
+  strings; ``vectors.npy`` must have one row per word of ``vector_words.json`` and the
+  size its header claims (a header claiming billions of words fails at once; so does
+  ``vectors.bin``'s); the tokenizer files must be UTF-8.
 """
 
 import hashlib
@@ -46,8 +48,8 @@ from pathlib import Path
 import numpy as np
 
 from . import LABELS, OTHER, __version__
-from .embeddings import (DEFAULT_W2V, file_sha256, parse_json, parse_vectors, read_json, read_regular_file,
-                         write_vectors)
+from .embeddings import (DEFAULT_W2V, WordVectors, file_sha256, parse_json, parse_vectors, read_json,
+                         read_regular_file)
 from .errors import ModelError, short_repr as _short
 from .features import FeaturePipeline, TfidfTransform
 from .atomic import atomic_directory, check_replaceable, has_meta
@@ -57,18 +59,23 @@ from .quantify import error_rates_problem
 from .tokenize import BACKENDS, Tokenizer, backend_available, default_tokenizer
 
 FORMAT = "theme_classifier.model"
-FORMAT_VERSION = 1
+#: Version 2 keeps word vectors as ``vectors.npy`` and ``vector_words.json`` (version 1: word2vec
+#: binary ``vectors.bin``, still read), which load many times faster.
+FORMAT_VERSION = 2
 META_FILE = "meta.json"
 ARRAYS_FILE = "arrays.npz"
 VOCAB_FILE = "vocabulary.json"
 CHAR_VOCAB_FILE = "char_vocabulary.json"
 VECTORS_FILE = "vectors.bin"
+VECTOR_ARRAY_FILE = "vectors.npy"
+VECTOR_WORDS_FILE = "vector_words.json"
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".sav", ".dill"}
 _REQUIRED = ("format", "format_version", "labels", "params", "seed", "threshold", "files")
 #: Every file a model directory may hold besides meta.json.
-_MODEL_FILES = (ARRAYS_FILE, VOCAB_FILE, CHAR_VOCAB_FILE, VECTORS_FILE, USERDICT_FILE, STOPWORDS_FILE)
+_MODEL_FILES = (ARRAYS_FILE, VOCAB_FILE, CHAR_VOCAB_FILE, VECTOR_ARRAY_FILE, VECTOR_WORDS_FILE, VECTORS_FILE,
+                USERDICT_FILE, STOPWORDS_FILE)
 #: The arrays of arrays.npz.
 _ARRAYS = ("coef", "intercept", "idf", "char_idf")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
@@ -133,9 +140,13 @@ def save_model(model, path, extra_meta=None):
             if tfidf is not None:
                 arrays[key] = tfidf.idf_
                 (tmp / file).write_text(json.dumps(tfidf.vocabulary, ensure_ascii=False), encoding="utf-8")
-        np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
+        np.savez(tmp / ARRAYS_FILE, **arrays)  # uncompressed: they hardly compress, and load faster
         if features.vectors is not None:
-            write_vectors(features.vectors, tmp / VECTORS_FILE)
+            with open(tmp / VECTOR_ARRAY_FILE, "wb") as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(features.vectors.vectors, dtype="<f4"),
+                                          allow_pickle=False)
+            (tmp / VECTOR_WORDS_FILE).write_text(json.dumps(features.vectors.index_to_key, ensure_ascii=False),
+                                                 encoding="utf-8")
         files = {f.name: file_sha256(f) for f in sorted(tmp.iterdir())}
         params = {k: v for k, v in model.get_params().items() if k not in ("tokenizer", "vectors")}
         params["use_w2v"] = features.vectors is not None
@@ -294,8 +305,8 @@ def read_meta(path):
     return meta
 
 
-def _needed_files(params):
-    """File name -> why the model needs it, for the effective ``params``."""
+def _needed_files(params, version=FORMAT_VERSION):
+    """File name -> why the model needs it, for the effective ``params`` and the format version."""
     params = _effective_params(params)
     needed = {ARRAYS_FILE: "every model has one", USERDICT_FILE: "every model has one",
               STOPWORDS_FILE: "every model has one"}
@@ -304,7 +315,8 @@ def _needed_files(params):
     if params["char_ngram_range"]:
         needed[CHAR_VOCAB_FILE] = "params char_ngram_range is set"
     if params["use_w2v"]:
-        needed[VECTORS_FILE] = "params use_w2v is true"
+        for name in (VECTORS_FILE,) if version < 2 else (VECTOR_ARRAY_FILE, VECTOR_WORDS_FILE):
+            needed[name] = "params use_w2v is true"
     return needed
 
 
@@ -333,7 +345,7 @@ def _check_files(path, meta):
         if name != META_FILE and name not in files:
             raise ModelError(_display(path, name), "not listed in meta.json files, so it cannot be checked; "
                                                    "refusing a model directory with unlisted files")
-    needed = _needed_files(meta["params"])
+    needed = _needed_files(meta["params"], meta["format_version"])
     for name, reason in needed.items():
         if name not in files:
             raise ModelError(path / name, f"missing ({reason}; meta.json files must list it)")
@@ -359,30 +371,59 @@ def _text(file, data):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _vocabulary(file, data):
+def _vocabulary(file, data, what="the TF-IDF feature names in column order"):
     vocabulary = parse_json(data, file)
     if not isinstance(vocabulary, list) or not set(map(type, vocabulary)) <= {str}:
-        raise ModelError(file, "must be a JSON list of strings (the TF-IDF feature names in column order)")
+        raise ModelError(file, f"must be a JSON list of strings ({what})")
     if len(set(vocabulary)) != len(vocabulary):
         raise ModelError(file, "has duplicate terms")
     return vocabulary
 
 
-def _npy_header(file, key, archive, info):
-    """Shape of one array of an .npz, read from its .npy header; refuses objects and non-floats."""
-    with archive.open(info) as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
-            raise ModelError(file, f"{key}: unsupported .npy format version {version}")
+def _vector_arrays(path, contents):
+    """Word vectors of a version-2 model: ``vector_words.json`` (unique strings) and ``vectors.npy``
+    (a finite float matrix, one row per word), its header checked before anything is allocated."""
+    words = _vocabulary(path / VECTOR_WORDS_FILE, contents.pop(VECTOR_WORDS_FILE), "the words of vectors.npy, in "
+                                                                                  "row order")
+    file, data = path / VECTOR_ARRAY_FILE, contents.pop(VECTOR_ARRAY_FILE)
+    fh = io.BytesIO(data)
+    try:
+        shape, fortran, dtype = _npy_shape(file, "vectors", fh)
+    except ValueError as exc:
+        raise ModelError(file, f"not a .npy array ({_one_line(exc)})") from None
+    if len(shape) != 2 or shape[1] < 1 or fortran:
+        raise ModelError(file, f"must be a matrix (C order) of one vector per word, not of shape {shape}")
+    if shape[0] != len(words):
+        raise ModelError(file, f"has {shape[0]} vectors, but {VECTOR_WORDS_FILE} has {len(words)} words")
+    if len(data) - fh.tell() != shape[0] * shape[1] * dtype.itemsize:
+        raise ModelError(file, f"corrupt vectors (truncated, or the header's shape {shape} does not match the data)")
+    # A read-only view of the bytes read (no copy): features never write to the vectors.
+    vectors = np.frombuffer(data, dtype=dtype, offset=fh.tell()).reshape(shape).astype(np.float32, copy=False)
+    if not np.isfinite(vectors).all():
+        raise ModelError(file, "holds NaN or infinite values")
+    return WordVectors(words, vectors)
+
+
+def _npy_shape(file, key, fh):
+    """Shape, Fortran order and dtype from the .npy header at ``fh``; refuses objects and non-floats."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise ModelError(file, f"{key}: unsupported .npy format version {version}")
     if dtype.hasobject:
         raise ModelError(file, f"refusing to load: {key} holds Python objects, which would need unpickling")
     if dtype.kind != "f":
         raise ModelError(file, f"{key} must hold floating-point numbers, not {dtype}")
-    return shape
+    return shape, fortran, dtype
+
+
+def _npy_header(file, key, archive, info):
+    """Shape of one array of an .npz, read from its .npy header; refuses objects and non-floats."""
+    with archive.open(info) as fh:
+        return _npy_shape(file, key, fh)[0]
 
 
 def _read_arrays(file, data, check):
@@ -533,8 +574,11 @@ def _load_model(path, backend=None):
         vocabularies["char_idf"] = _vocabulary(path / CHAR_VOCAB_FILE, contents[CHAR_VOCAB_FILE])
         blocks.append(("char_idf", len(vocabularies["char_idf"]), "character n-grams", path / CHAR_VOCAB_FILE))
     if effective["use_w2v"]:
-        wv = parse_vectors(contents.pop(VECTORS_FILE), path / VECTORS_FILE)
-        blocks.append((None, wv.vector_size, "word-vector dimensions", path / VECTORS_FILE))
+        if meta["format_version"] < 2:
+            wv, source = parse_vectors(contents.pop(VECTORS_FILE), path / VECTORS_FILE), path / VECTORS_FILE
+        else:
+            wv, source = _vector_arrays(path, contents), path / VECTOR_ARRAY_FILE
+        blocks.append((None, wv.vector_size, "word-vector dimensions", source))
     check = _shape_check(path, len(meta["labels"]), blocks, _recorded_vector_size(meta))
     arrays = _read_arrays(path / ARRAYS_FILE, contents[ARRAYS_FILE], check)
     params = {k: v for k, v in meta["params"].items() if k not in _LEGACY_PARAMS}

@@ -3,7 +3,6 @@ stopwords and number folding; and the tokenising of a whole corpus into a token 
 """
 
 import hashlib
-import importlib.metadata
 import logging
 import re
 from importlib import resources
@@ -32,6 +31,11 @@ def backend_available(backend):
 
 #: The backend new tokenizers (and so new models) use: rjieba where it is installed.
 DEFAULT_BACKEND = "rjieba" if backend_available("rjieba") else "jieba"
+
+
+def _version(package):
+    import importlib.metadata  # only when a model is saved: it takes a hundredth of a second to import
+    return importlib.metadata.version(package)
 
 
 def _rjieba_class():
@@ -133,11 +137,11 @@ class Tokenizer:
         """Our tokens (a tuple) of each segmenter word, from the memo where it has them."""
         found = list(map(self._seen.get, words))  # most words were seen before: a C-speed pass
         if None in found:
-            for i, word in enumerate(words):
-                if found[i] is None:
-                    found[i] = self._tokens(word)
-                    if len(self._seen) < _SEEN_MAX:
-                        self._seen[word] = found[i]
+            # Each new word once, however often it occurs (a fresh process meets every word new).
+            new = {word: self._tokens(word) for word, tokens in zip(words, found) if tokens is None}
+            if len(self._seen) < _SEEN_MAX:
+                self._seen.update(new)
+            found = [new[word] if tokens is None else tokens for word, tokens in zip(words, found)]
         return found
 
     def batch(self, texts):
@@ -176,7 +180,7 @@ class Tokenizer:
         """What a saved model records to rebuild (and check) this tokenizer."""
         return {
             "backend": self.backend,
-            "backend_version": importlib.metadata.version(self.backend),
+            "backend_version": _version(self.backend),
             "hmm": self.hmm,
             "number_token": NUMBER,
             "userdict_sha256": _sha256(self.userdict.encode("utf-8")),
