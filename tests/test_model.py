@@ -105,3 +105,17 @@ def test_unit_weights_balance_by_weighted_mass():
                                            ("class_weight", "sqrt", True), ("use_w2v", 1, False)])
 def test_param_problem(name, value, ok):
     assert (param_problem(name, value) is None) == ok
+
+
+def test_decisions_of_a_batch_follow_the_rule_of_one_unit():
+    from theme_classifier.model import decisions, themes_from_scores
+    labels = ["industry", "ecology", "livelihood", "governance", "security", "other"]
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.full(6, 0.4), size=3000)
+    proba[:50] = np.round(proba[:50], 1)  # ties, and values exactly at the threshold
+    proba[50] = [0.2, 0.2, 0.2, 0.2, 0.1, 0.1]  # four-way tie for primary and the secondary themes
+    proba[51] = [0.1, 0.1, 0.1, 0.1, 0.1, 0.5]  # other: no themes
+    for threshold in (0.1, 0.2, 0.3):
+        assert decisions(proba, labels, threshold) == [themes_from_scores(dict(zip(labels, row)), threshold)
+                                                       for row in proba]
+    assert decisions(proba[50:51], labels, 0.1) == [("industry", ["industry", "ecology", "livelihood"])]

@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from . import LABELS
-from .model import themes_from_scores
+from .model import decisions
 from .prediction import analyse
 
 #: Secondary-theme thresholds tried by :func:`choose_threshold`.
@@ -31,11 +31,6 @@ def group_splitter(groups, n_splits=5):
     if n_groups <= 10:
         return LeaveOneGroupOut()
     return GroupKFold(n_splits=min(n_splits, n_groups))
-
-
-def decisions(proba, labels, threshold):
-    """``(primary, themes)`` of each row of ``proba`` (columns in ``labels`` order)."""
-    return [themes_from_scores(dict(zip(labels, row)), threshold) for row in proba]
 
 
 def choose_threshold(proba, labels, gold_themes, grid=THRESHOLD_GRID):

@@ -7,8 +7,9 @@ never imports scikit-learn (a slow import). The two give the same numbers;
 ``tests/test_features.py`` checks it.
 """
 
+import operator
 import re
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +28,18 @@ def _identity(tokens):
 def fold_digits(text):
     """Every number becomes ``0`` so that character n-grams do not learn figures."""
     return _DIGITS_RE.sub("0", text)
+
+
+def _char_texts(texts):
+    """Texts as character n-grams see them: numbers folded, runs of whitespace as one space.
+
+    Done on all texts joined by NUL (which neither pattern matches, so no match spans two
+    texts): two regular-expression passes instead of two per text.
+    """
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:  # a text with a NUL of its own: one at a time
+        return [_WHITESPACE_RE.sub(" ", fold_digits(text)) for text in texts]
+    return _WHITESPACE_RE.sub(" ", fold_digits(joined)).split("\0") if texts else []
 
 
 def make_tfidf(ngram_range=(1, 2), min_df=1, sublinear_tf=True):
@@ -76,7 +89,8 @@ class TfidfTransform:
             lengths = np.fromiter(map(len, self.vocabulary), dtype=np.int64, count=len(self.vocabulary))
             for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
                 columns = np.flatnonzero(lengths == n)
-                self._ngram_keys[n] = _IntTable(_pack([self.vocabulary[c] for c in columns.tolist()], n), columns)
+                keys = _pack([self.vocabulary[c] for c in columns.tolist()], n)
+                self._ngram_keys[n] = (_DirectTable if n == 1 else _IntTable)(keys, columns)
 
     @classmethod
     def from_sklearn(cls, vectorizer, analyzer="word"):
@@ -108,7 +122,7 @@ class TfidfTransform:
 
     def _char_counts(self, texts):
         """:func:`count_matrix` of the character n-grams of ``texts``, computed with NumPy."""
-        docs = [_WHITESPACE_RE.sub(" ", fold_digits(text)) for text in texts]
+        docs = _char_texts(texts)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         points = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         doc_of = np.repeat(np.arange(len(docs)), lengths)
@@ -127,6 +141,20 @@ class TfidfTransform:
         rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
         return sparse_counts(rows, cols, (len(docs), len(self.vocabulary)))
+
+
+class _DirectTable:
+    """Single characters to columns: an array indexed by code point (a lookup is one gather)."""
+
+    def __init__(self, keys, values):
+        keys = np.asarray(keys, dtype=np.int64)
+        self.values = np.full(int(keys.max()) + 1 if len(keys) else 1, -1, dtype=np.int64)
+        self.values[keys] = values
+
+    def lookup(self, queries):
+        """The value of each query, or -1 where it is not a key."""
+        inside = queries < np.uint64(len(self.values))
+        return np.where(inside, self.values[np.where(inside, queries, 0).astype(np.int64)], -1)
 
 
 class _IntTable:
@@ -176,6 +204,7 @@ class _IntTable:
 
 
 _BITS = 21  # a Unicode code point fits in 21 bits
+_MEMO_MAX = 200_000  # bounds the memory of a pipeline's word memo; the corpus has fewer distinct words
 _MAX_PACKED = 3  # three code points fit in 64 bits
 
 
@@ -369,6 +398,7 @@ class FeaturePipeline:
                                 count=len(self.vectors.index_to_key))
             rows[known] = np.arange(len(known))
             self.word_index_ = (index, columns, rows)
+            self._ids_memo = {}  # segmenter word -> ids of its tokens (see _word_ids)
             # A vector's weight is its word's IDF where the word has a TF-IDF column, else 1.
             vector_columns = columns[known]
             self.word_weights_ = np.where(vector_columns >= 0, tfidf.idf_[np.maximum(vector_columns, 0)], 1.0)
@@ -379,15 +409,44 @@ class FeaturePipeline:
         check_fitted(self, "tfidf_")
         texts = list(texts)
         if self.word_index_ is not None:  # the fast path: no token list per text
-            tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
-            flat, lengths = tokenizer.batch(texts)
-            return self._transform(None, texts, (flat, lengths))
+            return self._transform(None, texts, self._word_ids(texts))
         return self._transform(self.tokenize(texts), texts)
 
-    def _transform(self, tokens, texts, flat=None):
+    def _word_ids(self, texts):
+        """``(rows, ids)``: the joint word-index id of every known token of ``texts``, and its text.
+
+        Memoised per segmenter word (its tuple of ids), so that each word of a batch costs one
+        dictionary lookup, not one for its tokens and one for their ids.
+        """
+        tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+        words = tokenizer.segment(texts)
+        flat = list(chain.from_iterable(words))
+        memo = self._ids_memo
+        ids = list(map(memo.get, flat))
+        if None in ids:
+            index = self.word_index_[0]
+            missing = list(set(compress(flat, map(operator.is_, ids, repeat(None)))))
+            new = {word: tuple(i for i in map(index.get, tokens, repeat(-1)) if i >= 0)
+                   for word, tokens in zip(missing, tokenizer.tokens_of(missing))}
+            if len(memo) < _MEMO_MAX:
+                memo.update(new)
+                ids = list(map(memo.get, flat))
+            else:
+                ids = [new[word] if found is None else found for word, found in zip(flat, ids)]
+        per_word = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        ends = np.concatenate([[0], np.cumsum(per_word)])[np.cumsum([len(w) for w in words], dtype=np.int64)]
+        per_text = np.diff(ends, prepend=0)
+        values = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(per_word.sum()))
+        return np.repeat(np.arange(len(texts)), per_text), values
+
+    def __getstate__(self):
+        # Sent to another process (a Dask worker): the memo is rebuilt there.
+        return {**self.__dict__, "_ids_memo": {}}
+
+    def _transform(self, tokens, texts, found=None):
         if self.word_index_ is not None:
             index, columns, vector_rows = self.word_index_
-            rows, words = lookup_terms(tokens, index) if flat is None else lookup_flat(*flat, index)
+            rows, words = lookup_terms(tokens, index) if found is None else found
             word_counts = _some(rows, columns[words], (len(texts), len(self.tfidf_.vocabulary)))
             vector_counts = _some(rows, vector_rows[words], (len(texts), len(self.vectors.index_to_key)))
         else:

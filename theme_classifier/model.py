@@ -7,6 +7,7 @@ values that ``--config`` files and saved models are both checked against.
 
 import inspect
 import math
+from itertools import compress
 
 import numpy as np
 
@@ -36,6 +37,31 @@ def themes_from_scores(scores, threshold):
     ranked = sorted((t for t in themes if t != primary and scores[t] >= threshold), key=lambda t: -scores[t])
     chosen = {primary, *ranked[:MAX_THEMES - 1]}
     return primary, [t for t in themes if t in chosen]
+
+
+def decisions(proba, labels, threshold):
+    """``(primary, themes)`` of each row of ``proba`` (columns in ``labels`` order): the rule of
+    :func:`themes_from_scores`, for a whole batch at once.
+
+    Ties go as there: the first most probable label is primary, and of equally probable
+    secondary themes the first in ``labels`` order is kept.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    labels = list(labels)
+    if not len(proba):
+        return []
+    primary = proba.argmax(axis=1)
+    themes = np.array([i for i, label in enumerate(labels) if label != OTHER])
+    values = proba[:, themes]
+    candidate = (values >= threshold) & (themes[None, :] != primary[:, None])
+    # Candidates by probability, most first (a stable sort keeps label order among equals).
+    order = np.argsort(-np.where(candidate, values, -np.inf), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(len(themes))[None, :].repeat(len(proba), axis=0), axis=1)
+    chosen = (candidate & (rank < MAX_THEMES - 1)) | (themes[None, :] == primary[:, None])
+    names = [labels[i] for i in themes]
+    return [(labels[p], [] if labels[p] == OTHER else list(compress(names, row)))
+            for p, row in zip(primary.tolist(), chosen.tolist())]
 
 
 def softmax_proba(features, coef, intercept, temperature=1.0):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ClusterError, InputError, OutputError
-from .model import themes_from_scores
+from .model import decisions
 from .reading import input_paths, iter_input_paths, report_ids, report_level
 from .records import iter_records
 from .units import report_units
@@ -147,15 +147,14 @@ def analyse(model, texts, top_terms=5):
     if not len(texts):
         return []
     features = model.features_.transform(list(texts))
-    proba = model.proba_of_features(features)
-    classes = list(model.classes_)
+    classes, labels = list(model.classes_), list(model.labels_)
+    proba = np.zeros((features.shape[0], len(labels)))  # columns in labels_ order, as scores list them
+    proba[:, [labels.index(c) for c in classes]] = model.proba_of_features(features)
     results = []
-    for p in proba:
-        scores = dict.fromkeys(model.labels_, 0.0)
-        scores.update({c: float(v) for c, v in zip(classes, p)})
-        primary, themes = themes_from_scores(scores, model.threshold_)
-        results.append({"primary": primary, "confidence": round(scores[primary], 4),
-                        "scores": {k: round(v, 4) for k, v in scores.items()}, "themes": themes, "top_terms": []})
+    for (primary, themes), scores in zip(decisions(proba, labels, model.threshold_), np.round(proba, 4).tolist()):
+        scores = dict(zip(labels, scores))
+        results.append({"primary": primary, "confidence": scores[primary], "scores": scores, "themes": themes,
+                        "top_terms": []})
     if top_terms > 0:
         primaries = np.array([classes.index(r["primary"]) for r in results])
         for result, terms in zip(results, _top_terms(model, features, primaries, top_terms)):

@@ -4,9 +4,10 @@ stopwords and number folding; and the tokenising of a whole corpus into a token 
 
 import hashlib
 import logging
+import operator
 import re
 from importlib import resources
-from itertools import chain
+from itertools import chain, compress, repeat
 from pathlib import Path
 
 #: Token every number (2023, 8.8%, 1.2万) is folded into, so figures do not become vocabulary.
@@ -137,12 +138,23 @@ class Tokenizer:
         """Our tokens (a tuple) of each segmenter word, from the memo where it has them."""
         found = list(map(self._seen.get, words))  # most words were seen before: a C-speed pass
         if None in found:
-            # Each new word once, however often it occurs (a fresh process meets every word new).
-            new = {word: self._tokens(word) for word, tokens in zip(words, found) if tokens is None}
+            # Each new word once, however often it occurs; the loops over every word stay in C.
+            missing = set(compress(words, map(operator.is_, found, repeat(None))))
+            new = {word: self._tokens(word) for word in missing}
             if len(self._seen) < _SEEN_MAX:
                 self._seen.update(new)
+                return list(map(self._seen.get, words))
             found = [new[word] if tokens is None else tokens for word, tokens in zip(words, found)]
         return found
+
+    def segment(self, texts):
+        """The segmenter's words of each text (lists of str): :meth:`tokens_of` turns them into tokens."""
+        cut = self._words()
+        return [cut(text) for text in texts]
+
+    def tokens_of(self, words):
+        """Our tokens (a tuple: usually one token, or none) of each segmenter word."""
+        return self._found(words)
 
     def batch(self, texts):
         """Tokens of many texts at once, without a list per text.
