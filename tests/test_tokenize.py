@@ -1,7 +1,7 @@
 from conftest import SEEDS
 import pytest
 
-from theme_classifier.tokenize import BACKENDS, NUMBER, Tokenizer, default_tokenizer, tokenize_corpus
+from theme_classifier.tokenize import BACKENDS, NUMBER, Memo, Tokenizer, default_tokenizer, tokenize_corpus
 
 
 def test_tokenizer_uses_policy_terms_stopwords_and_folds_numbers():
@@ -71,9 +71,21 @@ def test_tokenize_corpus_writes_one_unit_per_line(tmp_path):
     assert excluded["reports"] == 4 and excluded["excluded_reports"] == 1
 
 
-def test_batch_gives_every_token_and_each_texts_count(seed_records):
+def test_segmenter_words_and_their_tokens_give_the_tokens_of_the_text(seed_records):
     texts = [r["text"] for r in seed_records[:40]] + ["", "，。", "实施2011-2020年规划"]
     tokenizer = Tokenizer()
-    flat, lengths = tokenizer.batch(texts)
-    one_by_one = [tokenizer(t) for t in texts]
-    assert list(lengths) == [len(t) for t in one_by_one] and flat == [t for ts in one_by_one for t in ts]
+    by_word = [[t for word in words for t in tokenizer.word_tokens(word)] for words in tokenizer.segment(texts)]
+    assert by_word == [Tokenizer()(t) for t in texts]
+
+
+def test_the_word_memo_is_bounded_and_starts_empty_in_a_copy():
+    import pickle
+    memo = Memo(str.upper, limit=2)
+    assert [memo[w] for w in ("a", "b", "c", "a")] == ["A", "B", "C", "A"]
+    assert len(memo) == 2 and "c" not in memo
+    copy = pickle.loads(pickle.dumps(memo))
+    assert copy == {} and copy["d"] == "D"
+    tokenizer = Tokenizer()
+    tokenizer("全面推行河长制。")
+    again = pickle.loads(pickle.dumps(tokenizer))
+    assert again("全面推行河长制。") == tokenizer("全面推行河长制。") and len(again._seen) <= len(tokenizer._seen)

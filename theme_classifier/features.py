@@ -7,14 +7,14 @@ never imports scikit-learn (a slow import). The two give the same numbers;
 ``tests/test_features.py`` checks it.
 """
 
-import operator
+import functools
 import re
-from itertools import chain, compress, repeat
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
 
-from .tokenize import default_tokenizer
+from .tokenize import Memo, default_tokenizer
 
 
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -77,7 +77,6 @@ class TfidfTransform:
 
     def __init__(self, vocabulary, idf, ngram_range=(1, 1), analyzer="word"):
         self.vocabulary = list(vocabulary)
-        self.vocabulary_ = {term: i for i, term in enumerate(self.vocabulary)}
         self.idf_ = np.asarray(idf, dtype=np.float64)
         self.ngram_range = tuple(ngram_range)
         self.analyzer = analyzer
@@ -91,6 +90,12 @@ class TfidfTransform:
                 columns = np.flatnonzero(lengths == n)
                 keys = _pack([self.vocabulary[c] for c in columns.tolist()], n)
                 self._ngram_keys[n] = (_DirectTable if n == 1 else _IntTable)(keys, columns)
+
+    @functools.cached_property
+    def vocabulary_(self):
+        """Term → column. Built on first use: counting characters through the hash tables never
+        needs it, and for the character vocabulary it is the slowest part of loading a model."""
+        return {term: i for i, term in enumerate(self.vocabulary)}
 
     @classmethod
     def from_sklearn(cls, vectorizer, analyzer="word"):
@@ -141,6 +146,11 @@ class TfidfTransform:
         rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
         return sparse_counts(rows, cols, (len(docs), len(self.vocabulary)))
+
+
+def _token_ids(tokenizer, index, word):
+    """The ids in ``index`` of the tokens of one segmenter word (unknown tokens left out)."""
+    return tuple(i for i in map(index.get, tokenizer.word_tokens(word), repeat(-1)) if i >= 0)
 
 
 class _DirectTable:
@@ -204,7 +214,6 @@ class _IntTable:
 
 
 _BITS = 21  # a Unicode code point fits in 21 bits
-_MEMO_MAX = 200_000  # bounds the memory of a pipeline's word memo; the corpus has fewer distinct words
 _MAX_PACKED = 3  # three code points fit in 64 bits
 
 
@@ -398,7 +407,8 @@ class FeaturePipeline:
                                 count=len(self.vectors.index_to_key))
             rows[known] = np.arange(len(known))
             self.word_index_ = (index, columns, rows)
-            self._ids_memo = {}  # segmenter word -> ids of its tokens (see _word_ids)
+            # Segmenter word -> ids of its tokens (see _word_ids): a cache, filled as texts come.
+            self._ids_memo = self._word_memo(self.tokenizer if self.tokenizer is not None else default_tokenizer())
             # A vector's weight is its word's IDF where the word has a TF-IDF column, else 1.
             vector_columns = columns[known]
             self.word_weights_ = np.where(vector_columns >= 0, tfidf.idf_[np.maximum(vector_columns, 0)], 1.0)
@@ -415,33 +425,23 @@ class FeaturePipeline:
     def _word_ids(self, texts):
         """``(rows, ids)``: the joint word-index id of every known token of ``texts``, and its text.
 
-        Memoised per segmenter word (its tuple of ids), so that each word of a batch costs one
+        Memoised per segmenter word (:meth:`_word_memo`), so that each word of a batch costs one
         dictionary lookup, not one for its tokens and one for their ids.
         """
         tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
-        words = tokenizer.segment(texts)
-        flat = list(chain.from_iterable(words))
         memo = self._ids_memo
-        ids = list(map(memo.get, flat))
-        if None in ids:
-            index = self.word_index_[0]
-            missing = list(set(compress(flat, map(operator.is_, ids, repeat(None)))))
-            new = {word: tuple(i for i in map(index.get, tokens, repeat(-1)) if i >= 0)
-                   for word, tokens in zip(missing, tokenizer.tokens_of(missing))}
-            if len(memo) < _MEMO_MAX:
-                memo.update(new)
-                ids = list(map(memo.get, flat))
-            else:
-                ids = [new[word] if found is None else found for word, found in zip(flat, ids)]
+        if memo.compute.args[0] is not tokenizer:  # the tokenizer was swapped since fitting
+            memo = self._ids_memo = self._word_memo(tokenizer)
+        words = tokenizer.segment(texts)
+        ids = list(map(memo.__getitem__, chain.from_iterable(words)))
         per_word = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         ends = np.concatenate([[0], np.cumsum(per_word)])[np.cumsum([len(w) for w in words], dtype=np.int64)]
-        per_text = np.diff(ends, prepend=0)
         values = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(per_word.sum()))
-        return np.repeat(np.arange(len(texts)), per_text), values
+        return np.repeat(np.arange(len(texts)), np.diff(ends, prepend=0)), values
 
-    def __getstate__(self):
-        # Sent to another process (a Dask worker): the memo is rebuilt there.
-        return {**self.__dict__, "_ids_memo": {}}
+    def _word_memo(self, tokenizer):
+        """Segmenter word → the ids of its tokens in the joint word index (:class:`Memo`)."""
+        return Memo(functools.partial(_token_ids, tokenizer, self.word_index_[0]))
 
     def _transform(self, tokens, texts, found=None):
         if self.word_index_ is not None:

@@ -19,7 +19,6 @@ from .reading import parse_metadata, report_level
 from .regions import region_codes
 from .quantify import DRAWS, GROUPINGS, ShareEstimator
 from .atomic import atomic_directory, atomic_write, check_replaceable
-from .pages import INDEX, write_pages
 from .records import check_table_path, iter_records, write_records, write_table
 
 #: One colour per label, used by every plot and the HTML page.
@@ -594,6 +593,7 @@ def check_report_dir(path):
 def _is_report_dir(path):
     names = {p.name for p in path.iterdir()}
     # predict --report writes its predictions there first.
+    from .pages import INDEX
     return {"shares.csv", INDEX} <= names or names <= {"predictions.jsonl"}
 
 
@@ -610,6 +610,7 @@ def _write_report_files(summary, predictions_path, out_dir, title):
         plots += plot_theme_by_year(summary, theme, out_dir)
     files += plots
     svgs = [p for p in plots if p.suffix == ".svg"]
+    from .pages import write_pages  # only with a report folder: themes predict -o does not load it
     files += write_pages(summary, predictions_path, out_dir, svgs, title, {label: colour(label) for label in summary.labels},
                          lambda record: prediction_problem(record, summary.labels))
     return files

@@ -4,10 +4,9 @@ stopwords and number folding; and the tokenising of a whole corpus into a token 
 
 import hashlib
 import logging
-import operator
 import re
 from importlib import resources
-from itertools import chain, compress, repeat
+from itertools import chain
 from pathlib import Path
 
 #: Token every number (2023, 8.8%, 1.2万) is folded into, so figures do not become vocabulary.
@@ -16,7 +15,6 @@ NUMBER = "<num>"
 # A number has a digit: punctuation alone ("，", "%") is not one.
 _NUMBER_RE = re.compile(r"^(?=.*[\d０-９])[\d０-９.,，．%％‰]+$|^\d+(?:\.\d+)?[万亿千百]?$")
 _WORD_RE = re.compile(r"[\u3400-\u9fffA-Za-z]")
-_SEEN_MAX = 200_000  # bounds the word memo's memory; the corpus has fewer distinct words
 # jieba splits an ASCII run at a hyphen ("2011-2020", "COVID-19"); jieba-rs keeps it whole.
 _ASCII_PIECES_RE = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?")
 
@@ -32,6 +30,25 @@ def backend_available(backend):
 
 #: The backend new tokenizers (and so new models) use: rjieba where it is installed.
 DEFAULT_BACKEND = "rjieba" if backend_available("rjieba") else "jieba"
+
+
+class Memo(dict):
+    """A dictionary that works out a missing value with ``compute(key)`` and keeps it (up to
+    ``limit`` keys, which bounds its memory). ``list(map(memo.__getitem__, keys))`` looks up a
+    whole batch at C speed, and runs Python only for keys never seen."""
+
+    def __init__(self, compute, limit=200_000):
+        super().__init__()
+        self.compute, self.limit = compute, limit
+
+    def __missing__(self, key):
+        value = self.compute(key)
+        if len(self) < self.limit:
+            self[key] = value
+        return value
+
+    def __reduce__(self):  # a copy starts empty: the memo is a cache, not state
+        return type(self), (self.compute, self.limit)
 
 
 def _version(package):
@@ -99,12 +116,16 @@ class Tokenizer:
         self.backend = backend or DEFAULT_BACKEND
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown segmenter backend {self.backend!r} (known: {', '.join(BACKENDS)})")
-        self._seen = {}  # segmenter word -> our tokens (a tuple); reports reuse few words
+        self._seen = Memo(self._tokens)  # segmenter word -> our tokens; reports reuse few words
         self._cut = None  # loaded on first use, as jieba does: building a segmenter is slow
 
     def __getstate__(self):
         # Sent to another process (a Dask worker): the segmenter and memo are rebuilt there.
-        return {**self.__dict__, "_cut": None, "_seen": {}}
+        return {**self.__dict__, "_cut": None, "_seen": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._seen = Memo(self._tokens)
 
     def _words(self):
         """``cut(text)``: the segmenter's words, built (dictionary and user words) on first use."""
@@ -135,43 +156,17 @@ class Tokenizer:
         return list(chain.from_iterable(self._found(self._words()(text))))
 
     def _found(self, words):
-        """Our tokens (a tuple) of each segmenter word, from the memo where it has them."""
-        found = list(map(self._seen.get, words))  # most words were seen before: a C-speed pass
-        if None in found:
-            # Each new word once, however often it occurs; the loops over every word stay in C.
-            missing = set(compress(words, map(operator.is_, found, repeat(None))))
-            new = {word: self._tokens(word) for word in missing}
-            if len(self._seen) < _SEEN_MAX:
-                self._seen.update(new)
-                return list(map(self._seen.get, words))
-            found = [new[word] if tokens is None else tokens for word, tokens in zip(words, found)]
-        return found
+        """Our tokens (a tuple) of each segmenter word: one pass over the memo, at C speed."""
+        return list(map(self._seen.__getitem__, words))
 
     def segment(self, texts):
-        """The segmenter's words of each text (lists of str): :meth:`tokens_of` turns them into tokens."""
+        """The segmenter's words of each text (lists of str); :meth:`word_tokens` gives their tokens."""
         cut = self._words()
         return [cut(text) for text in texts]
 
-    def tokens_of(self, words):
-        """Our tokens (a tuple: usually one token, or none) of each segmenter word."""
-        return self._found(words)
-
-    def batch(self, texts):
-        """Tokens of many texts at once, without a list per text.
-
-        Returns
-        -------
-        (list of str, ndarray of int)
-            Every token of every text, in order, and how many tokens each text has.
-        """
-        import numpy as np
-        cut = self._words()
-        words = [cut(text) for text in texts]
-        per_text = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        found = self._found(list(chain.from_iterable(words)))
-        ends = np.cumsum(np.fromiter(map(len, found), dtype=np.int64, count=len(found)))
-        ends = np.concatenate([[0], ends])[np.cumsum(per_text)]
-        return list(chain.from_iterable(found)), np.diff(ends, prepend=0)
+    def word_tokens(self, word):
+        """Our tokens of one segmenter word (a tuple: usually one token, or none)."""
+        return self._seen[word]
 
     def _tokens(self, word):
         """Our tokens of one segmenter word (a tuple: usually one token, or none)."""
