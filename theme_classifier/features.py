@@ -150,7 +150,11 @@ class TfidfTransform:
 
 def _token_ids(tokenizer, index, word):
     """The ids in ``index`` of the tokens of one segmenter word (unknown tokens left out)."""
-    return tuple(i for i in map(index.get, tokenizer.word_tokens(word), repeat(-1)) if i >= 0)
+    tokens = tokenizer.word_tokens(word)
+    if len(tokens) == 1:  # most words
+        i = index.get(tokens[0], -1)
+        return (i,) if i >= 0 else ()
+    return tuple(i for i in map(index.get, tokens, repeat(-1)) if i >= 0)
 
 
 class _DirectTable:

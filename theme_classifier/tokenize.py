@@ -165,15 +165,20 @@ class Tokenizer:
         return [cut(text) for text in texts]
 
     def word_tokens(self, word):
-        """Our tokens of one segmenter word (a tuple: usually one token, or none)."""
-        return self._seen[word]
+        """Our tokens of one segmenter word (a tuple: usually one token, or none); not memoised,
+        for callers that keep a memo of their own."""
+        return self._tokens(word)
 
     def _tokens(self, word):
         """Our tokens of one segmenter word (a tuple: usually one token, or none)."""
-        pieces = _ASCII_PIECES_RE.findall(word) if "-" in word and word.isascii() else (word,)
-        return tuple(token for token in map(self._normalise, pieces) if token is not None)
+        if "-" in word and word.isascii():
+            return tuple(token for token in map(self._normalise, _ASCII_PIECES_RE.findall(word)) if token is not None)
+        token = self._normalise(word)
+        return () if token is None else (token,)
 
     def _normalise(self, word):
+        if "\u4e00" <= word[:1] <= "\u9fff" and word.isalpha():  # most words: Han characters only
+            return None if word in self.stopwords else word
         word = word.strip()
         if not word:
             return None
