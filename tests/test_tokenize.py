@@ -75,7 +75,7 @@ def test_segmenter_words_and_their_tokens_give_the_tokens_of_the_text(seed_recor
     texts = [r["text"] for r in seed_records[:40]] + ["", "，。", "实施2011-2020年规划"]
     tokenizer = Tokenizer()
     by_word = [[t for word in words for t in tokenizer.word_tokens(word)] for words in tokenizer.segment(texts)]
-    assert by_word == [Tokenizer()(t) for t in texts]
+    assert by_word == [default_tokenizer()(t) for t in texts]
 
 
 def test_the_word_memo_is_bounded_and_starts_empty_in_a_copy():
