@@ -3,7 +3,8 @@
 
 - raw ``jieba.lcut`` throughput on the same 200 corpus reports (the reference), raw
   ``rjieba`` (jieba-rs), and our split, tokenise (each backend) and end-to-end predict
-  (each backend) throughput (MB/s of UTF-8 text, units/s) as a ratio to it, all on one core;
+  (each backend) throughput (MB/s of UTF-8 text, units/s) as a ratio to it, all on one core,
+  interleaved (end to end in eight groups of 25 reports, each after its reports' other timings);
 - cost growth: end-to-end time for 1/8, 1/4, 1/2 and all of the corpus;
 - peak RSS of ``themes predict`` on 1/8 and on all of the corpus;
 - ``themes predict --jobs 2`` against ``--jobs 1``;
@@ -126,16 +127,22 @@ def main():
         tokenizers[backend]("预热。")
     t = dict.fromkeys(("jieba", "rjieba", "split", "tok_jieba", "tok_rjieba", "e2e_jieba", "e2e_rjieba"), 0.0)
     n_units = 0
-    for path, text in zip(paths, raw):
-        t["jieba"] += timed(lambda: jieba.lcut(text))[1]
-        t["rjieba"] += timed(lambda: segmenter.cut(text, True))[1]
-        units, seconds = timed(lambda: split_units(read_report(path)))
-        t["split"] += seconds
-        n_units += len(units)
+    # End to end in groups of reports (whole batches, as predict runs), between the groups'
+    # per-report timings: the ratio to jieba.lcut is then measured under the same conditions.
+    groups = 8
+    for group in range(groups):
+        members = list(range(group, len(paths), groups))
+        for i in members:
+            path, text = paths[i], raw[i]
+            t["jieba"] += timed(lambda: jieba.lcut(text))[1]
+            t["rjieba"] += timed(lambda: segmenter.cut(text, True))[1]
+            units, seconds = timed(lambda: split_units(read_report(path)))
+            t["split"] += seconds
+            n_units += len(units)
+            for backend in ("jieba", "rjieba"):
+                t[f"tok_{backend}"] += timed(lambda: [tokenizers[backend](u.text) for u in units])[1]
         for backend in ("jieba", "rjieba"):
-            t[f"tok_{backend}"] += timed(lambda: [tokenizers[backend](u.text) for u in units])[1]
-    for backend in ("jieba", "rjieba"):  # whole batches, as predict runs
-        t[f"e2e_{backend}"] = timed(lambda: end_to_end(paths, backend))[1]
+            t[f"e2e_{backend}"] += timed(lambda: end_to_end([paths[i] for i in members], backend))[1]
     t_jieba = t["jieba"]
     for name, key, per_unit in [("raw `jieba.lcut` (reference)", "jieba", False),
                                 ("raw `rjieba` cut (jieba-rs)", "rjieba", False),
