@@ -130,6 +130,16 @@ def _share_cell(row):
     return f"<td data-v=\"{float(row['unit_share']):.6f}\"{title}>{_esc(text)}</td>"
 
 
+def _share_text(key, value):
+    """A share column (``*_share``, ``share_low``, ``share_high``) as a percentage like the others."""
+    if (key.endswith("_share") or key.startswith("share_")) and value not in (None, ""):
+        try:
+            return _pct(value)
+        except (TypeError, ValueError):
+            pass
+    return _number_text(value)
+
+
 def _number_text(value, digits=3):
     try:
         return f"{float(value):.{digits}f}"
@@ -181,7 +191,7 @@ def _page_top(report, entry, rows, summary, title, colours):
     for theme, row in rows.items():
         out.append(f"<tr><td style=\"color:{colours.get(theme, '#999')}\">{_esc(theme)}</td><td>{row['units']}</td>"
                    f"<td>{row['chars']}</td><td>{_pct(row['unit_share'])}</td><td>{_pct(row['char_share'])}</td>"
-                   + "".join(f"<td>{_esc(_number_text(row[key]))}</td>" for key in extra) + "</tr>\n")
+                   + "".join(f"<td>{_esc(_share_text(key, row[key]))}</td>" for key in extra) + "</tr>\n")
     out.append("</tbody></table>\n<h2>Paragraphs</h2>\n<p id=\"filters\">Show: " + "".join(
         f"<label style=\"color:{colours.get(label, '#999')}\"><input type=\"checkbox\" value=\"{_esc(label)}\" checked> "
         f"{_esc(label)}</label>" for label in summary.labels)
