@@ -10,7 +10,6 @@ resamples the devset's reports, mean confidence against accuracy, and a reliabil
     .venv/bin/python scripts/bench_calibration.py --smoke      # the seed labels, nothing written
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,15 +22,11 @@ from theme_classifier.evaluation import calibration_error, reliability, report_b
 from theme_classifier.labels import load_labels  # noqa: E402
 from theme_classifier.store import load_model  # noqa: E402
 
-from benchlib import machine_line, publish, table  # noqa: E402
+from benchlib import devset_parser, machine_line, publish, table  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=ROOT / "models" / "default")
-    parser.add_argument("--devset", default=ROOT.parent / "shared" / "devset" / "devset.jsonl")
-    parser.add_argument("--smoke", action="store_true", help="the seed labels, nothing written")
-    parser.add_argument("--out", default=ROOT / "docs" / "benchmarks.md")
+    parser = devset_parser(__doc__)
     args = parser.parse_args()
     model, meta = load_model(args.model)
     dev = load_labels([ROOT / "labels" / "seeds.jsonl" if args.smoke else args.devset])

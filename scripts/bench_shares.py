@@ -16,7 +16,6 @@ Prints both tables and writes them to docs/benchmarks.md.
     .venv/bin/python scripts/bench_shares.py --smoke      # seed labels, nothing written
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from theme_classifier.reading import parse_metadata  # noqa: E402
 from theme_classifier.store import load_model  # noqa: E402
 from theme_classifier.training import model_params, out_of_fold  # noqa: E402
 
-from benchlib import machine_line, publish, table  # noqa: E402
+from benchlib import devset_parser, machine_line, publish, table  # noqa: E402
 
 ESTIMATES = ("unit_share", "expected_share", "adjusted_share (PACC)")
 
@@ -86,13 +85,9 @@ def devset_table(model, meta, dev):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=ROOT / "models" / "default")
+    parser = devset_parser(__doc__)
     parser.add_argument("--labels", default=ROOT / "labels")
     parser.add_argument("--embeddings", default=ROOT / "work" / "emb")
-    parser.add_argument("--devset", default=ROOT.parent / "shared" / "devset" / "devset.jsonl")
-    parser.add_argument("--smoke", action="store_true", help="seed labels, nothing written")
-    parser.add_argument("--out", default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     model, meta = load_model(args.model)
     text = ""

@@ -63,3 +63,16 @@ def publish(text, path, name, write=True):
     if write:
         update_section(path, name, text)
         print(f"written to {path}", file=sys.stderr)
+
+
+def devset_parser(description):
+    """The options of a benchmark that scores a model on the devset: --model, --devset,
+    --smoke (the seed labels instead, nothing written) and --out."""
+    import argparse
+    root = Path(__file__).resolve().parents[1]
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=root / "models" / "default")
+    parser.add_argument("--devset", default=root.parent / "shared" / "devset" / "devset.jsonl")
+    parser.add_argument("--smoke", action="store_true", help="the seed labels, nothing written")
+    parser.add_argument("--out", default=root / "docs" / "benchmarks.md")
+    return parser
