@@ -438,7 +438,7 @@ def predict_reports(inputs, model, output=None, report_dir=None, top_terms=5, jo
     paths = input_paths(inputs, on_error, output, track)
     if "-" in map(str, inputs):
         jobs, dask = 1, None  # worker processes cannot read standard input
-    summary = ShareSummary(model.labels_, getattr(model, "error_rates_", None))
+    summary = ShareSummary(model.labels_, estimates=False)  # counts for the table; memory stays flat
     predictions = map(summary.add, predict(paths, model, top_terms=top_terms, on_error=on_error, jobs=jobs, dask=dask))
     doubtful = []
     if review is not None:

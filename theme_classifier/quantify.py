@@ -25,7 +25,7 @@ bootstrap draws that resample the report's units and, at once, the error rates (
 ``M`` from a Dirichlet distribution centred on it, as concentrated as the row's number of
 training units; wider than the sampling error of a mean of probabilities, so the interval
 errs on the wide side). The error-rate draws are shared by all reports, so means over a
-region or a year (:func:`panel_rows`) keep their correlation.
+region or a year (:meth:`~theme_classifier.reporting.ShareSummary.panel`) keep their correlation.
 """
 
 import hashlib
@@ -38,7 +38,9 @@ from . import OTHER
 DRAWS = 1000
 #: Central interval given by ``share_low`` and ``share_high``.
 LEVEL = 0.95
-#: Aggregations of :func:`panel_rows`: the columns that identify a row.
+#: Most probabilities resampled at once (memory: 8 bytes each).
+_RESAMPLED_SCORES = 2_000_000
+#: Aggregations of ``ShareSummary.panel`` (``themes report --by``): the columns that identify a row.
 GROUPINGS = {"report": ("report",), "region,year": ("region", "year"), "level,year": ("level", "year"),
              "year": ("year",), "region": ("region",)}
 
@@ -186,8 +188,10 @@ class ShareEstimator:
         result["adjusted_share"] = without_other(adjusted(self.mean_scores, q), self.labels)
         rng = np.random.default_rng([self.seed, int.from_bytes(hashlib.sha256(report.encode("utf-8")).digest()[:8],
                                                                 "little")])
-        weights = rng.multinomial(len(scores), np.full(len(scores), 1 / len(scores)), size=self.draws)
-        q_draws = weights @ scores / len(scores)
+        # Resampled units, a few draws at a time so that memory stays bounded for any report length.
+        n, chunk = len(scores), max(1, _RESAMPLED_SCORES // (len(scores) * scores.shape[1]))
+        q_draws = np.concatenate([scores[rng.integers(0, n, size=(min(chunk, self.draws - start), n))].mean(axis=1)
+                                  for start in range(0, self.draws, chunk)])
         draws = without_other(adjusted(self.rate_draws, q_draws), self.labels)
         low, high = np.percentile(draws, [50 * (1 - LEVEL), 50 * (1 + LEVEL)], axis=0)
         result.update(share_low=low, share_high=high, draws=draws)

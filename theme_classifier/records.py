@@ -371,16 +371,21 @@ def iter_records(path):
         if not isinstance(record, dict):
             yield number, None, "not a JSON object"
             continue
-        if _has_lone_surrogate(record):
+        # Only a \ud800-\udfff escape can decode to a lone surrogate: a line without one skips the walk.
+        if _SURROGATE_ESCAPE_RE.search(line) and _has_lone_surrogate(record):
             yield number, None, "a text holds a lone surrogate escape (\\ud800-\\udfff), not a character"
             continue
         yield number, record, None
 
 
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _has_lone_surrogate(value):
     """Whether a decoded JSON value holds a string that is not valid Unicode (``"\ud800"``)."""
     if isinstance(value, str):
-        return not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value)
+        return not value.isascii() and _SURROGATE_RE.search(value) is not None
     if isinstance(value, dict):
         return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
     if isinstance(value, list):

@@ -8,6 +8,7 @@ in memory at once.
 
 import shutil
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -51,15 +52,19 @@ class ShareSummary:
         them, ``adjusted_share``, ``share_low`` and ``share_high`` are left empty.
     draws : int
         Bootstrap draws per report.
+    estimates : bool
+        Keep each unit's probabilities for the estimates (their memory grows with the input);
+        False: counts only, for :meth:`table`.
 
     Attributes
     ----------
     reports : dict
-        Report id → {"region", "year", "units": Counter, "chars": Counter, "scores": list},
-        in first-seen order.
+        Report id → {"region", "year", "units": Counter, "chars": Counter, "scores": array of
+        the units' probabilities, or None}, in first-seen order.
     """
 
-    def __init__(self, labels=LABELS, error_rates=None, draws=DRAWS):
+    def __init__(self, labels=LABELS, error_rates=None, draws=DRAWS, estimates=True):
+        self.keep_scores = estimates
         self.labels = tuple(labels)
         self.themes = tuple(label for label in self.labels if label != OTHER)
         self.reports = {}
@@ -77,14 +82,16 @@ class ShareSummary:
                 region = region or parsed[0]
                 year = year or parsed[1]
             entry = self.reports[report] = {"region": region or "", "year": _as_year(year),
-                                            "units": Counter(), "chars": Counter(), "scores": []}
+                                            "units": Counter(), "chars": Counter(),
+                                            "scores": array("d") if self.keep_scores else None}
         entry["units"][prediction["primary"]] += 1
         entry["chars"][prediction["primary"]] += len(prediction.get("text") or "")
-        scores = prediction_scores(prediction, self.labels)
-        if scores is not None and entry["scores"] is not None:
-            entry["scores"].append(scores)
-        else:
-            entry["scores"] = None  # a unit without probabilities: no expected or adjusted share
+        if entry["scores"] is not None:
+            scores = prediction_scores(prediction, self.labels)
+            if scores is None:
+                entry["scores"] = None  # a unit without probabilities: no expected or adjusted share
+            else:
+                entry["scores"].extend(scores)  # 8 bytes a probability: long reports stay small
         self._estimates.pop(report, None)
         return prediction
 
@@ -98,7 +105,8 @@ class ShareSummary:
             char_total = sum(entry["chars"][t] for t in self.themes)
             found = {"unit_share": {t: entry["units"][t] / unit_total if unit_total else 0.0 for t in self.themes},
                      "char_share": {t: entry["chars"][t] / char_total if char_total else 0.0 for t in self.themes}}
-            estimated = self.estimator.estimate(report, np.array(entry["scores"] or [], dtype=np.float64))
+            scores = np.frombuffer(entry["scores"] or array("d"), dtype=np.float64).reshape(-1, len(self.labels))
+            estimated = self.estimator.estimate(report, scores)
             for key in SHARE_ESTIMATES:
                 values = estimated[key] if entry["scores"] else None
                 found[key] = dict.fromkeys(self.themes) if values is None else dict(zip(self.themes, map(float, values)))
