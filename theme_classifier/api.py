@@ -140,6 +140,7 @@ def shares(predictions, model=None, by="report", wide=False, as_frame=None):
         expected_share, adjusted_share, share_low, share_high``), ``wide_rows`` or ``panel``.
         Shares leave out paragraphs labelled ``other``.
     """
+    from .quantify import error_rates_problem
     from .records import iter_records
     from .reporting import PANEL_TYPES, ShareSummary, labels_of, prediction_problem, record_labels
     from .store import share_model
@@ -147,7 +148,7 @@ def shares(predictions, model=None, by="report", wide=False, as_frame=None):
     records = None if is_file else _records(predictions)
     labels = labels_of(predictions) if is_file else record_labels(records[0]) if records else ()
     rates = getattr(model, "error_rates_", None) if hasattr(model, "classes_") else share_model(model)[0]
-    if rates is not None and sorted(rates["labels"]) != sorted(labels):
+    if rates is not None and error_rates_problem(rates, labels):  # another model's predictions
         rates = None
     summary = ShareSummary(labels, rates)
     for _, record, problem in (iter_records(predictions) if is_file else ((None, r, None) for r in records)):

@@ -17,8 +17,9 @@ left out) about that theme. Three estimates of it, from the same predictions:
     grouped by report, when the model was trained). Solving for ``π`` (negative parts set
     to zero, then renormalised) corrects the shares for misclassification. It is the
     probabilistic form of adjusted classify and count (Forman, "Quantifying counts and costs
-    via classification", Data Mining and Knowledge Discovery 17, 2008), and on the training
-    cross-validation it had the lowest error of the estimators tried (docs/benchmarks.md).
+    via classification", Data Mining and Knowledge Discovery 17, 2008). On the training
+    cross-validation it had a lower error than the confusion-matrix form, though not lower than
+    plain counting (docs/benchmarks.md; docs/shares.md says which share to cite).
 
 ``share_low`` and ``share_high`` bound a 95% interval for ``adjusted_share``: percentiles of
 bootstrap draws that resample the report's units and, at once, the error rates (each row of
@@ -193,7 +194,7 @@ class ShareEstimator:
         q_draws = np.concatenate([scores[rng.integers(0, n, size=(min(chunk, self.draws - start), n))].mean(axis=1)
                                   for start in range(0, self.draws, chunk)])
         draws = without_other(adjusted(self.rate_draws, q_draws), self.labels)
-        low, high = np.percentile(draws, [50 * (1 - LEVEL), 50 * (1 + LEVEL)], axis=0)
+        low, high = self.interval(draws)
         result.update(share_low=low, share_high=high, draws=draws)
         return result
 

@@ -18,7 +18,7 @@ from . import LABELS, OTHER
 from .errors import InputError
 from .reading import parse_metadata, report_level
 from .regions import region_codes
-from .quantify import DRAWS, GROUPINGS, ShareEstimator
+from .quantify import DRAWS, GROUPINGS, ShareEstimator, error_rates_problem
 from .atomic import atomic_directory, atomic_write, check_replaceable
 from .records import check_table_path, iter_records, write_records, write_table
 
@@ -449,7 +449,7 @@ def summarise_file(predictions_path, on_error=None, error_rates=None):
     """First pass: a :class:`ShareSummary` of a predictions file (JSONL or CSV); ``error_rates``
     of the model that made them correct the shares (see :class:`ShareSummary`)."""
     labels = labels_of(predictions_path)
-    if error_rates is not None and sorted(error_rates["labels"]) != sorted(labels):
+    if error_rates is not None and error_rates_problem(error_rates, labels):
         raise InputError(predictions_path, f"its labels ({', '.join(labels)}) are not the model's "
                                            f"({', '.join(error_rates['labels'])}): give the model that made them")
     summary = ShareSummary(labels, error_rates)
@@ -506,7 +506,7 @@ def report_predictions(predictions_path, output=None, by=None, model_dir=None, t
     predictions_path : str or Path
         Output of ``themes predict`` (JSONL or CSV).
     output : str or Path, optional
-        The folder (default ``report``), or with ``by`` the table (default: CSV on stdout).
+        The folder (default ``report``), or with ``by`` the table (default: JSONL on stdout).
     by : str, optional
         Aggregate into a panel (:func:`write_panel`) instead of writing the folder.
     model_dir : str or Path, optional
@@ -524,8 +524,7 @@ def report_predictions(predictions_path, output=None, by=None, model_dir=None, t
     from .store import share_model
     error_rates, model = share_model(model_dir)
     why = None if error_rates is not None else "the model has no cross-validated error rates (trained with --no-cv)"
-    if error_rates is not None and model_dir is None and \
-            sorted(error_rates["labels"]) != sorted(labels_of(predictions_path)):
+    if error_rates is not None and model_dir is None and error_rates_problem(error_rates, labels_of(predictions_path)):
         error_rates = model = None  # another codebook's predictions: not the default model's
         why = "the predictions have labels of their own: give the model that made them (-m)"
     if by:
@@ -549,7 +548,7 @@ def write_panel(predictions_path, output=None, by="region,year", error_rates=Non
         Output of ``themes predict`` (JSONL or CSV).
     output : str or Path, optional
         The table: ``.csv`` (UTF-8 with BOM), ``.jsonl``, ``.dta``, ``.parquet`` or ``.xlsx``
-        (:func:`~theme_classifier.records.write_table`); ``None`` or ``-``: CSV on stdout.
+        (:func:`~theme_classifier.records.write_table`); ``None`` or ``-``: JSONL on stdout.
     by : str
         A key of :data:`~theme_classifier.quantify.GROUPINGS` (``report`` gives one row per
         report × theme, as ``shares.csv``); see :meth:`ShareSummary.panel`.
