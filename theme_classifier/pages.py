@@ -213,16 +213,18 @@ class _Pages:
         self.folder, self.summary, self.title, self.colours, self.writer = folder, summary, title, colours, writer
         self.rows = _by_report(summary)
         self.names, self.ends = {}, {}  # report -> file name; report -> offset of its closing tags
+        self.taken = set()  # the file names given, kept as they go: 80,000 county reports stay linear
         self.report, self.fh = None, None
 
     def name(self, report):
         """The page file name of ``report``; a longer hash on the (unlikely) clash of two ids."""
         if report not in self.names:
-            name, taken = page_name(report), set(self.names.values())
-            if name in taken:
+            name = page_name(report)
+            if name in self.taken:
                 name = name[:-len(".html")] + "-" + hashlib.sha256(report.encode("utf-8", "surrogatepass")
                                                                    ).hexdigest()[:16] + ".html"
             self.names[report] = name
+            self.taken.add(name)
         return self.names[report]
 
     def add(self, report, record):
