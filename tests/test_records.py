@@ -345,3 +345,14 @@ def test_empty_tables_have_their_columns(tmp_path):
     for ext in (".dta", ".parquet", ".xlsx"):
         assert write_table([], tmp_path / f"e{ext}", SHARE_FIELDS) == 0
         assert list(read_table(tmp_path / f"e{ext}").columns) == list(SHARE_FIELDS)
+
+
+def test_a_dict_field_reads_back_from_jsonl_and_from_its_csv_columns(tmp_path):
+    from theme_classifier.records import dict_field
+    record = {"id": "a#1", "scores": {"industry": 0.9, "other": 0.1}}
+    fields = ("id", ("scores", ("industry", "other")))
+    for suffix in (".jsonl", ".csv"):
+        write_records([record], tmp_path / f"r{suffix}", fields=fields)
+        (_, back, _), = iter_records(tmp_path / f"r{suffix}")
+        assert {k: float(v) for k, v in dict_field(back, "scores", ("industry", "other")).items()} == record["scores"]
+    assert dict_field({"scores_industry": "0.5"}, "scores", ("industry", "other")) == {"industry": "0.5", "other": None}

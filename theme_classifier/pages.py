@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import OTHER
-from .records import iter_records
+from .records import dict_field, iter_records
 
 #: The index page, in the report folder.
 INDEX = "report.html"
@@ -164,9 +164,7 @@ def _labels_list(value):
 
 
 def _unit_html(record, labels, colours):
-    scores = record.get("scores")
-    if not isinstance(scores, dict):  # CSV predictions flatten the scores
-        scores = {label: record.get(f"scores_{label}", "") for label in labels}
+    scores = dict_field(record, "scores", labels)  # CSV predictions flatten the scores
     tip = "\n".join(f"{label}: {_number_text(scores.get(label) or 0, 2)}" for label in labels)
     if record.get("confidence") not in (None, ""):
         tip += f"\nconfidence: {_number_text(record['confidence'], 2)}"

@@ -59,6 +59,13 @@ def csv_columns(fields):
     return columns
 
 
+def dict_field(record, name, keys):
+    """A dict field of a record read back: the field itself (JSONL), or the ``name_key`` columns
+    that :func:`write_records` flattened it into (CSV); a missing key gives None."""
+    value = record.get(name)
+    return value if isinstance(value, dict) else {key: record.get(f"{name}_{key}") for key in keys}
+
+
 def flat_values(record, fields, join_lists=True):
     """``(column, value)`` of a record in the columns of a schema (:func:`csv_columns`): a dict
     field's keys as ``name_key`` columns, a list ``;``-joined (unless ``join_lists`` is False);

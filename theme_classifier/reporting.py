@@ -20,7 +20,7 @@ from .reading import parse_metadata, report_level
 from .regions import region_codes
 from .quantify import DRAWS, GROUPINGS, ShareEstimator, error_rates_problem
 from .atomic import atomic_directory, atomic_write, check_replaceable
-from .records import check_table_path, iter_records, write_records, write_table
+from .records import check_table_path, dict_field, iter_records, write_records, write_table
 
 #: One colour per label, used by every plot and the HTML page.
 COLOURS = {"industry": "#4e79a7", "ecology": "#59a14f", "livelihood": "#f28e2b",
@@ -227,9 +227,7 @@ def _rounded(value):
 def prediction_scores(record, labels):
     """A prediction's probabilities in ``labels`` order (from ``scores`` in JSONL or the
     ``scores_<label>`` columns of CSV), or None when it has none."""
-    scores = record.get("scores")
-    if not isinstance(scores, dict):
-        scores = {label: record.get(f"scores_{label}") for label in labels}
+    scores = dict_field(record, "scores", labels)
     try:
         values = [float(scores[label]) for label in labels]
     except (KeyError, TypeError, ValueError):
