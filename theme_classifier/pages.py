@@ -256,8 +256,7 @@ def _inline_svg(path):
     return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
 
 
-def _index(summary, plots, title, names, predictions_name):
-    rows = _by_report(summary)
+def _index(summary, rows, plots, title, names, predictions_name):
     themes = summary.themes
     out = [_head(title, FONT_FILE), f"<h1>{_esc(title)}</h1>\n",
            f"<p>{len(summary.reports)} reports, {sum(sum(e['units'].values()) for e in summary.reports.values())} "
@@ -392,6 +391,6 @@ def write_pages(summary, predictions_path, out_dir, plots, title, colours, probl
                 _page_top(report, summary.reports[report], pages.rows[report], summary, title, colours) + _PAGE_END))
             pages.ends[report] = 0
     index = out_dir / INDEX
-    index.write_bytes(writer.encode(_index(summary, plots, title, pages.names, Path(predictions_path).name)))
+    index.write_bytes(writer.encode(_index(summary, pages.rows, plots, title, pages.names, Path(predictions_path).name)))
     write_font_subset(chars, out_dir / FONT_FILE)
     return [index, folder]
